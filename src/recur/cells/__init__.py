@@ -1,0 +1,36 @@
+"""Recurrent cells, one small file each, and the registry that builds them by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from recur.cells.base import Cell
+from recur.cells.elman import ElmanCell, ElmanState, IRNNCell
+from recur.cells.gru import GRUCell
+from recur.cells.gru_seed import SeedGRUCell
+from recur.cells.lstm import LSTMCell, LSTMState
+from recur.errors import RecurError
+
+CELLS = {
+    "elman": ElmanCell,
+    "elman-relu": partial(ElmanCell, nonlinearity="relu"),
+    "irnn": IRNNCell,
+    "lstm": LSTMCell,
+    "gru": GRUCell,
+    "gru-seed": SeedGRUCell,
+}
+
+
+def build_cell(name: str, input_size: int, hidden_size: int, **options) -> Cell:
+    """Build a registered cell; an unknown name is refused with the list of valid ones."""
+    try:
+        factory = CELLS[name]
+    except KeyError:
+        raise RecurError(f"unknown cell {name!r}; choose one of: {', '.join(CELLS)}") from None
+    return factory(input_size, hidden_size, **options)
+
+
+__all__ = [
+    "CELLS", "Cell", "ElmanCell", "ElmanState", "GRUCell", "IRNNCell", "LSTMCell", "LSTMState",
+    "SeedGRUCell", "build_cell",
+]

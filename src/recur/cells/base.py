@@ -1,0 +1,79 @@
+"""What every cell shares: the step contract and the hoisted input projection.
+
+A cell maps one time step, ``(x_t, state) -> (output_t, state)``, with shapes
+``x_t: [B, D]``, ``output_t: [B, H]`` and a state that is a small named tuple of ``[B, H]`` tensors.
+
+The step is split in two so that sequence executors can hoist the input half out of the time loop:
+``project_input(x)`` computes every input-dependent term for all steps at once (one large matmul
+over ``[B, T, D]``), and ``step(projected_t, state)`` does only what needs the previous state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from recur.errors import require_positive
+
+
+class Cell(nn.Module):
+    """Base class. Subclasses set ``state_type`` and ``gates`` and implement ``step``.
+
+    ``fused_kind`` names the PyTorch fused kernel the cell is numerically identical to
+    (``"lstm"``, ``"gru"``, ``"rnn_tanh"``, ``"rnn_relu"``) or is ``None``. A fused cell keeps its
+    parameters in PyTorch's layout: ``weight_ih [G*H, D]``, ``weight_hh [G*H, H]``, ``bias_ih``,
+    ``bias_hh [G*H]``, where G is the number of gate blocks.
+    """
+
+    state_type: type[NamedTuple]
+    gates: int = 1
+    fused_kind: str | None = None
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
+        super().__init__()
+        require_positive("input size", input_size)
+        require_positive("hidden size", hidden_size)
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        rows = self.gates * hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(rows, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(rows)) if bias else None
+        self.bias_hh = nn.Parameter(torch.empty(rows)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def init_state(self, batch: int, like: torch.Tensor) -> NamedTuple:
+        """The zero state for a batch, on ``like``'s device and dtype."""
+        zeros = like.new_zeros(batch, self.hidden_size)
+        return self.state_type(*[zeros] * len(self.state_type._fields))
+
+    def project_input(self, x: torch.Tensor) -> torch.Tensor:
+        """W_ih x + b_ih for every step at once: ``[..., D] -> [..., G*H]``."""
+        return nn.functional.linear(x, self.weight_ih, self.bias_ih)
+
+    def project_hidden(self, h: torch.Tensor) -> torch.Tensor:
+        """W_hh h + b_hh: ``[B, H] -> [B, G*H]``."""
+        return nn.functional.linear(h, self.weight_hh, self.bias_hh)
+
+    def step(self, projected: torch.Tensor, state: NamedTuple) -> tuple[torch.Tensor, NamedTuple]:
+        """One step from the precomputed input projection ``[B, G*H]``."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, state: NamedTuple | None = None):
+        """One step from the raw input ``x_t [B, D]``."""
+        if state is None:
+            state = self.init_state(x.shape[0], x)
+        return self.step(self.project_input(x), state)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, bias={self.bias}"

@@ -1,0 +1,166 @@
+"""The ``recur`` command: a thin face over the library. Flags map one to one onto the fields of
+the config dataclasses; every user error ends as one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import torch
+
+from recur.cells import CELLS
+from recur.data import read_text, split_validation
+from recur.errors import RecurError
+from recur.models import LanguageModelConfig
+from recur.tasks import charlm, checkpoint_folder, load
+from recur.train import checkpoint
+from recur.train.clipping import CLIP_MODES
+from recur.train.optimizers import OPTIMIZERS
+from recur.train.schedule import SCHEDULES
+from recur.train.trainer import Trainer, TrainConfig
+
+DEFAULT_MINUTES = 5.0
+EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
+
+# flag -> (config class, field); defaults come from the dataclasses, so they are written once.
+MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float}
+DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float}
+TRAIN_FLAGS = {"optimizer": str, "lr": float, "weight_decay": float, "clip": float, "clip_mode": str,
+               "schedule": str, "warmup_steps": int, "min_lr_ratio": float, "max_steps": int, "minutes": float,
+               "eval_every": int, "log_every": int, "seed": int}
+CHOICES = {"cell": list(CELLS), "optimizer": list(OPTIMIZERS), "clip_mode": list(CLIP_MODES),
+           "schedule": list(SCHEDULES)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except RecurError as err:
+        print(f"recur: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as err:  # e.g. an output folder we may not write
+        print(f"recur: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("recur: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recur", description="Recurrent neural networks from the lectures.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train a model", description="Train a model on a task.")
+    train.add_argument("task", choices=["charlm"], help="what to train")
+    train.add_argument("--data", help="UTF-8 text file or .gz of one (default: the bundled Tiny Shakespeare)")
+    train.add_argument("--out", required=True, help="output folder for checkpoints and metrics")
+    train.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
+    for group, flags, defaults in (("model", MODEL_FLAGS, LanguageModelConfig),
+                                   ("data", DATA_FLAGS, charlm.CharDataConfig),
+                                   ("training", TRAIN_FLAGS, TrainConfig)):
+        section = train.add_argument_group(group)
+        default_of = {f.name: f.default for f in fields(defaults)}
+        for name, kind in flags.items():
+            shown = DEFAULT_MINUTES if name == "minutes" else default_of.get(name)
+            section.add_argument("--" + name.replace("_", "-"), type=kind, default=None, choices=CHOICES.get(name),
+                                 help=f"default: {shown}" if shown is not None else None)
+    train.set_defaults(run=run_train)
+
+    evaluate = sub.add_parser("eval", help="loss and bits per character of a checkpoint on a text")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data", help="text to score (default: the validation split the model was trained with)")
+    evaluate.set_defaults(run=run_eval)
+
+    sample = sub.add_parser("sample", help="write text with a trained model")
+    sample.add_argument("checkpoint")
+    sample.add_argument("--prime", default="", help="text to start from (printed first)")
+    sample.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
+    sample.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (default 1.0)")
+    sample.add_argument("--top-k", type=int, default=None)
+    sample.add_argument("--top-p", type=float, default=None)
+    sample.add_argument("--seed", type=int, default=None, help="same seed, same text")
+    sample.set_defaults(run=run_sample)
+    return parser
+
+
+def given(args, names) -> dict:
+    """The flags among ``names`` that the user actually gave."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def run_train(args) -> int:
+    out = Path(args.out)
+    train_options = given(args, TRAIN_FLAGS)
+    if "max_steps" in train_options and "minutes" in train_options:
+        raise RecurError("give either --max-steps or --minutes, not both")
+    if args.resume:
+        task, saved = resume_task(args, out)
+        if {"max_steps", "minutes"} & set(train_options):  # a new budget replaces the old one
+            saved.update(max_steps=None, minutes=None)
+        config = TrainConfig(**{**saved, **train_options})
+    else:
+        torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
+        data = charlm.CharDataConfig(**given(args, DATA_FLAGS), source=str(Path(args.data).resolve()) if args.data else "")
+        text = charlm.load_training_text(data.source)
+        task = charlm.CharLMTask.from_text(text, data, **given(args, MODEL_FLAGS))
+        if not {"max_steps", "minutes"} & set(train_options):
+            train_options["minutes"] = DEFAULT_MINUTES
+        config = TrainConfig(**train_options)
+    summary = Trainer(task, config, out).fit(resume=args.resume)
+    if summary["interrupted"]:
+        print(f"recur: stopped at step {summary['step']}; checkpoint saved in {out / 'last'}; "
+              f"continue with: recur train charlm --out {out} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(json.dumps(summary))
+    return 0
+
+
+def resume_task(args, out: Path):
+    """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own."""
+    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS])
+    if changed:
+        raise RecurError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in changed)} when resuming")
+    last = checkpoint.resolve(out / "last")
+    if not (last / "config.json").exists():
+        raise RecurError(f"{out}: nothing to resume (no checkpoint in {out / 'last'})")
+    config = checkpoint.read_config(last)
+    text = charlm.load_training_text(str(Path(args.data).resolve())) if args.data else None
+    task = charlm.CharLMTask.from_config(config, text)
+    return task, checkpoint.read_json(last, "trainer_state")["train_config"]
+
+
+def run_eval(args) -> int:
+    lm = load(args.checkpoint)
+    if args.data:
+        text, source = read_text(args.data), args.data
+    else:
+        data = checkpoint.read_config(checkpoint_folder(args.checkpoint))["data"]
+        text = split_validation(charlm.load_training_text(data["source"]), data["val_fraction"])[1]
+        source = f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}"
+    metrics = lm.evaluate(text)
+    print(json.dumps({**metrics, "chars": len(text), "data": source}))
+    return 0
+
+
+def run_sample(args) -> int:
+    if args.length < 0:
+        raise RecurError(f"--length must be 0 or more, got {args.length}")
+    lm = load(args.checkpoint)
+    text = lm.generate(args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    # exactly prime + N characters; a newline only for a terminal, so pipes get the bare text
+    sys.stdout.write(args.prime + text + ("\n" if sys.stdout.isatty() else ""))
+    sys.stdout.flush()
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,47 @@
+"""Language model: embedding -> Recurrent -> linear read-out over the vocabulary.
+
+Seed 003's recurrent network with a softmax read-out,
+
+    c_t = cell(U x_t, c_{t-1}),   y_t = softmax(a + V c_t),
+
+where x_t is a one-hot character; ``nn.Embedding`` is the same as multiplying by a one-hot
+(seed 003's U·x_{t=4} picks column 4 of U) without the wasted multiply-adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from recur.errors import require_positive
+from recur.recurrent import Recurrent
+
+
+@dataclass(frozen=True)
+class LanguageModelConfig:
+    vocab_size: int
+    cell: str = "lstm"
+    hidden: int = 256
+    layers: int = 2
+    embedding: int = 64
+    dropout: float = 0.0
+
+
+class LanguageModel(nn.Module):
+    """forward(ids [B, T], state=None) -> (logits [B, T, V], state)."""
+
+    def __init__(self, config: LanguageModelConfig):
+        super().__init__()
+        for name in ("vocab_size", "hidden", "layers", "embedding"):
+            require_positive(name.replace("_", " "), getattr(config, name))
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.embedding)
+        self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout)
+        self.drop = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden, config.vocab_size)
+
+    def forward(self, ids, state=None):
+        x = self.drop(self.embed(ids))  # [B, T, E]
+        out, state = self.rnn(x, state)  # [B, T, H]
+        return self.head(self.drop(out)), state

@@ -1,0 +1,43 @@
+"""Tasks (what the trainer trains) and ``load``, which turns a checkpoint folder into a ready model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from recur.errors import RecurError
+from recur.tasks import charlm
+from recur.train import checkpoint
+from recur.train.trainer import load_model_weights
+
+TASKS = {"charlm": charlm}
+
+
+def checkpoint_folder(path: str | Path) -> Path:
+    """The folder holding the model to use: ``path`` itself if it is a checkpoint, else its
+    ``best/`` (lowest validation loss), else its ``last/``."""
+    path = Path(path)
+    if not path.exists():
+        raise RecurError(f"{path}: no such checkpoint folder")
+    if not path.is_dir():
+        raise RecurError(f"{path}: not a folder; expected a checkpoint folder made by 'recur train'")
+    for candidate in (path, path / "best", path / "last"):
+        folder = checkpoint.resolve(candidate)
+        if (folder / "config.json").exists() and (folder / "model.safetensors").exists():
+            return folder
+    raise RecurError(f"{path}: not a recur checkpoint (no config.json and model.safetensors in it, best/ or last/)")
+
+
+def load(path: str | Path):
+    """A trained model, ready to use, from a checkpoint folder. Never runs code from the files."""
+    folder = checkpoint_folder(path)
+    config = checkpoint.read_config(folder)
+    task = config.get("task")
+    if task not in TASKS:
+        raise RecurError(f"{folder / 'config.json'}: unknown task {task!r}; known: {', '.join(TASKS)}")
+    ready = TASKS[task].ready_model(config)
+    load_model_weights(ready.model, folder)
+    ready.model.eval()
+    return ready
+
+
+__all__ = ["TASKS", "checkpoint_folder", "load"]

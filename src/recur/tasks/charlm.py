@@ -1,0 +1,160 @@
+"""Character-level language modelling (seed 002's "hello" model, Karpathy's char-rnn).
+
+``CharLMTask`` is what the trainer trains: truncated BPTT over contiguous batches of the
+training split, the hidden state carried from one chunk to the next and detached between them,
+evaluated on the held-out tail. ``CharLM`` is what ``recur.load`` returns: a trained model with
+its vocabulary, ready to score text and write it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+
+from recur.data import CharVocab, TextStream, read_text, split_validation
+from recur.errors import RecurError, require_positive
+from recur.generate import generate_ids
+from recur.models import LanguageModel, LanguageModelConfig
+
+EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
+
+
+@dataclass(frozen=True)
+class CharDataConfig:
+    seq_len: int = 64
+    batch_size: int = 32
+    val_fraction: float = 0.1
+    source: str = ""  # the text file trained on ("" = bundled Tiny Shakespeare), for resume and eval
+
+    def __post_init__(self):
+        require_positive("sequence length", self.seq_len)
+        require_positive("batch size", self.batch_size)
+
+
+def detach(state):
+    return None if state is None else type(state)(*[s.detach() for s in state])
+
+
+@torch.no_grad()
+def mean_loss(model, ids: torch.Tensor) -> float:
+    """Mean cross-entropy in nats per predicted character over ``ids``, the hidden state carried
+    through each of up to EVAL_BATCH contiguous rows."""
+    if len(ids) < 2:
+        raise RecurError("text too short to evaluate: need at least 2 characters")
+    batch = max(1, min(EVAL_BATCH, (len(ids) - 1) // EVAL_SEQ_LEN))
+    seq_len = min(EVAL_SEQ_LEN, (len(ids) - 1) // batch)
+    was_training = model.training
+    model.eval()
+    total, count, state = 0.0, 0, None
+    for x, y in TextStream(ids, batch, seq_len).all_chunks():
+        logits, state = model(x, state)
+        total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
+        count += y.numel()
+    model.train(was_training)
+    return total / count
+
+
+def loss_metrics(loss: float) -> dict[str, float]:
+    """Nats per character and bits per character (bpc = nats / ln 2)."""
+    return {"loss": loss, "bpc": loss / math.log(2)}
+
+
+class CharLM:
+    """A trained character model: ``generate`` text, ``evaluate`` text."""
+
+    def __init__(self, model: LanguageModel, vocab: CharVocab):
+        self.model, self.vocab = model, vocab
+
+    def generate(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None, seed: int | None = None) -> str:
+        """The ``length`` characters that follow ``prime`` (not including it).
+
+        With no prime the model starts as after a newline (or its first character if it never
+        saw one)."""
+        if length < 0:
+            raise RecurError(f"length must be 0 or more, got {length}")
+        context = self.vocab.encode(prime, "the prime") if prime else self.vocab.encode(self._start_char())
+        return self.vocab.decode(generate_ids(self.model, context, length, temperature, top_k, top_p, seed))
+
+    def evaluate(self, text: str) -> dict[str, float]:
+        return loss_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text")))
+
+    def _start_char(self) -> str:
+        return "\n" if "\n" in self.vocab.index else self.vocab.chars[0]
+
+
+class CharLMTask:
+    """Trainer-facing task: ``train_loss``, ``evaluate``, ``config``, ``state``/``load_state``."""
+
+    item_name = "chars"
+
+    def __init__(self, model_config: LanguageModelConfig, data: CharDataConfig, vocab: CharVocab, text: str):
+        self.model_config, self.data, self.vocab = model_config, data, vocab
+        self.model = LanguageModel(model_config)
+        train_text, val_text = split_validation(text, data.val_fraction)
+        self.train_stream = TextStream(vocab.encode(train_text, "the training text"), data.batch_size, data.seq_len,
+                                       "the training split")
+        self.val_ids = vocab.encode(val_text, "the validation text")
+        self.items_per_step = data.batch_size * data.seq_len
+        self.position, self.epoch, self.carried = 0, 0, None
+
+    @classmethod
+    def from_text(cls, text: str, data: CharDataConfig | None = None, **model_options) -> CharLMTask:
+        """A fresh task: the vocabulary is every character of ``text``."""
+        vocab = CharVocab.from_text(text)
+        return cls(LanguageModelConfig(vocab_size=len(vocab), **model_options), data or CharDataConfig(), vocab, text)
+
+    @classmethod
+    def from_config(cls, config: dict, text: str | None = None) -> CharLMTask:
+        """Rebuild for resuming; the text is re-read from the recorded source unless given."""
+        data = CharDataConfig(**config["data"])
+        text = load_training_text(data.source) if text is None else text
+        vocab = CharVocab(config["vocab"])
+        return cls(LanguageModelConfig(**config["model"]), data, vocab, text)
+
+    def config(self) -> dict:
+        return {"task": "charlm", "model": asdict(self.model_config), "data": asdict(self.data),
+                "vocab": self.vocab.chars}
+
+    def train_loss(self) -> torch.Tensor:
+        x, y = self.train_stream.chunk(self.position)
+        logits, state = self.model(x, self.carried)
+        self.carried = detach(state)
+        self.position += 1
+        if self.position == len(self.train_stream):  # a new epoch starts from a fresh state
+            self.position, self.epoch, self.carried = 0, self.epoch + 1, None
+        return F.cross_entropy(logits.flatten(0, 1), y.flatten())
+
+    def evaluate(self) -> dict[str, float]:
+        return loss_metrics(mean_loss(self.model, self.val_ids))
+
+    def state(self):
+        tensors = {} if self.carried is None else {
+            name: value for name, value in zip(self.carried._fields, self.carried)}
+        return {"position": self.position, "epoch": self.epoch}, tensors
+
+    def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
+        self.position, self.epoch = position["position"], position["epoch"]
+        state_type = self.model.rnn.state_type
+        self.carried = state_type(*[tensors[f] for f in state_type._fields]) if tensors else None
+
+
+def load_training_text(source: str) -> str:
+    """The text at ``source``, or the bundled Tiny Shakespeare when ``source`` is empty."""
+    if not source:
+        from recur.assets import tiny_shakespeare
+        return read_text(tiny_shakespeare())
+    return read_text(Path(source))
+
+
+def ready_model(config: dict) -> CharLM:
+    """An untrained ``CharLM`` shaped by a checkpoint's config (weights are loaded by the caller)."""
+    model_fields = {f.name for f in fields(LanguageModelConfig)}
+    unknown = set(config["model"]) - model_fields
+    if unknown:
+        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
+    return CharLM(LanguageModel(LanguageModelConfig(**config["model"])), CharVocab(config["vocab"]))

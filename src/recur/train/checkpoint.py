@@ -1,0 +1,96 @@
+"""The one checkpoint path: safetensors for tensors, JSON for everything else, never pickle.
+
+A checkpoint is a folder of
+
+    config.json             what rebuilds the model and its task (vocabulary included)
+    model.safetensors       the model's parameters
+    optimizer.safetensors   optimizer tensors (moments), when training state is kept
+    state.safetensors       RNG state and the task's carried tensors (e.g. the TBPTT hidden state)
+    trainer_state.json      step, elapsed time, best metric, data position, optimizer settings
+
+It is written into a temporary sibling folder and renamed into place, so a crash or Ctrl-C
+mid-write leaves the previous checkpoint whole (at worst renamed to ``NAME.old``, which
+``resolve`` finds).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from recur.errors import RecurError
+
+
+def write_checkpoint(folder: Path, config: dict, tensors: dict[str, dict[str, torch.Tensor]],
+                     json_files: dict[str, dict] | None = None) -> None:
+    """Write ``{name}.safetensors`` for each entry of ``tensors`` and ``{name}.json`` for each of
+    ``json_files``, plus config.json, atomically replacing ``folder``."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        _write_json(tmp / "config.json", config)
+        for name, group in tensors.items():
+            save_file({k: v.detach().contiguous().cpu() for k, v in group.items()}, tmp / f"{name}.safetensors")
+        for name, data in (json_files or {}).items():
+            _write_json(tmp / f"{name}.json", data)
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def resolve(folder: Path) -> Path:
+    """The folder itself, or its ``.old`` copy if a write was cut off between the two renames."""
+    folder = Path(folder)
+    old = folder.with_name(folder.name + ".old")
+    if not (folder / "config.json").exists() and (old / "config.json").exists():
+        return old
+    return folder
+
+
+def read_config(folder: Path) -> dict:
+    return _read_json(Path(folder) / "config.json")
+
+
+def read_json(folder: Path, name: str) -> dict:
+    return _read_json(Path(folder) / f"{name}.json")
+
+
+def read_tensors(folder: Path, name: str) -> dict[str, torch.Tensor]:
+    path = Path(folder) / f"{name}.safetensors"
+    if not path.exists():
+        raise RecurError(f"{path}: missing from the checkpoint")
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError, ValueError) as err:
+        raise RecurError(f"{path}: not a readable safetensors file ({err})") from None
+
+
+def append_jsonl(path: Path, record: dict) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> dict:
+    if not path.exists():
+        raise RecurError(f"{path}: missing from the checkpoint")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RecurError(f"{path}: not valid JSON ({err})") from None

@@ -1,0 +1,107 @@
+"""The Recurrent layer: fused and loop executors agree; lengths, directions and carried state."""
+
+import pytest
+import torch
+
+from recur import Recurrent
+from recur.errors import RecurError
+
+FUSED = ["lstm", "gru", "elman", "elman-relu", "irnn"]
+B, T, D, H = 3, 7, 4, 5
+
+
+def both_executors(cell, **options):
+    fused = Recurrent(cell, D, H, executor="fused", **options).double()
+    loop = Recurrent(cell, D, H, executor="loop", **options).double()
+    loop.load_state_dict(fused.state_dict())
+    return fused, loop
+
+
+def outputs_and_grads(layer, x, lengths, state=None):
+    x = x.clone().requires_grad_()
+    out, final = layer(x, state, lengths)
+    # a loss touching every output and every final state field
+    loss = (out ** 2).sum() + sum((s * torch.linspace(0.5, 1.5, s.shape[-1], dtype=s.dtype)).sum() for s in final)
+    grads = torch.autograd.grad(loss, [x, *layer.parameters()])
+    return out, final, grads
+
+
+@pytest.mark.parametrize("cell", FUSED)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("padded", [False, True])
+def test_fused_and_loop_give_same_outputs_and_gradients(cell, bidirectional, padded):
+    fused, loop = both_executors(cell, layers=2, bidirectional=bidirectional)
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    lengths = torch.tensor([T, 3, 5]) if padded else None
+    a, b = outputs_and_grads(fused, x, lengths), outputs_and_grads(loop, x, lengths)
+    torch.testing.assert_close(a[0], b[0], rtol=1e-10, atol=1e-12)
+    for s, t in zip(a[1], b[1]):
+        torch.testing.assert_close(s, t, rtol=1e-10, atol=1e-12)
+    for g, h in zip(a[2], b[2]):
+        torch.testing.assert_close(g, h, rtol=1e-9, atol=1e-11)
+
+
+def test_auto_picks_fused_for_pytorch_equivalents_and_loop_otherwise():
+    assert Recurrent("lstm", D, H).executor == "fused"
+    assert Recurrent("gru-seed", D, H).executor == "loop"
+    with pytest.raises(RecurError, match="no fused kernel"):
+        Recurrent("gru-seed", D, H, executor="fused")
+
+
+@pytest.mark.parametrize("cell, executor", [("lstm", "fused"), ("lstm", "loop"), ("gru-seed", "loop")])
+def test_padding_matches_running_each_sequence_alone(cell, executor):
+    layer = Recurrent(cell, D, H, layers=2, bidirectional=True, executor=executor).double().eval()
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    lengths = torch.tensor([T, 2, 5])
+    out, final = layer(x, lengths=lengths)
+    for b, n in enumerate(lengths.tolist()):
+        alone, alone_final = layer(x[b : b + 1, :n])
+        torch.testing.assert_close(out[b, :n], alone[0], rtol=1e-10, atol=1e-12)
+        assert not out[b, n:].any(), "outputs past a sequence's end are masked to zero"
+        for field, alone_field in zip(final, alone_final):
+            torch.testing.assert_close(field[:, b], alone_field[:, 0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "gru-seed", "elman"])
+def test_carried_state_splits_a_sequence_exactly(cell):
+    """Truncated BPTT's premise: two halves with the state carried equal one whole pass."""
+    layer = Recurrent(cell, D, H, layers=2).double()
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    whole, whole_final = layer(x)
+    first, state = layer(x[:, :3])
+    second, final = layer(x[:, 3:], state)
+    torch.testing.assert_close(torch.cat([first, second], 1), whole, rtol=1e-12, atol=1e-12)
+    for a, b in zip(final, whole_final):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dropout_between_layers_only_in_training():
+    layer = Recurrent("lstm", D, H, layers=2, dropout=0.5).double()
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    layer.eval()
+    torch.testing.assert_close(layer(x)[0], layer(x)[0])
+    layer.train()
+    assert not torch.allclose(layer(x)[0], layer(x)[0])
+
+
+def test_output_and_state_shapes():
+    layer = Recurrent("lstm", D, H, layers=3, bidirectional=True)
+    out, state = layer(torch.randn(B, T, D))
+    assert out.shape == (B, T, 2 * H) and layer.output_size == 2 * H
+    assert state.h.shape == state.c.shape == (6, B, H)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(layers=0), "number of layers must be positive"),
+    (dict(dropout=1.0), "dropout must be in"),
+    (dict(executor="warp"), "unknown executor"),
+])
+def test_bad_settings_refused(bad, message):
+    with pytest.raises(RecurError, match=message):
+        Recurrent("lstm", D, H, **bad)
+
+
+def test_bad_lengths_refused():
+    layer = Recurrent("lstm", D, H)
+    with pytest.raises(ValueError, match="lengths"):
+        layer(torch.randn(B, T, D), lengths=torch.tensor([T + 1, 1, 1]))

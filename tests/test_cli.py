@@ -1,0 +1,126 @@
+"""The command line, in-process through main(argv), including its error messages."""
+
+import gzip
+import json
+
+import pytest
+
+from recur.cli import main
+
+TINY = ["--hidden", "16", "--layers", "1", "--embedding", "8", "--seq-len", "16", "--batch-size", "4"]
+
+
+@pytest.fixture
+def text_file(tmp_path, small_text):
+    path = tmp_path / "text.txt"
+    path.write_text(small_text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def trained(tmp_path, text_file, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(out), "--max-steps", "6",
+                 "--eval-every", "3", *TINY]) == 0
+    capsys.readouterr()
+    return out
+
+
+def last_json(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_train_prints_a_summary_and_writes_checkpoints(tmp_path, text_file, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(out), "--max-steps", "4",
+                 "--cell", "gru-seed", "--optimizer", "rmsprop", "--clip-mode", "value", "--clip", "1", *TINY]) == 0
+    assert last_json(capsys)["step"] == 4
+    config = json.loads((out / "last" / "config.json").read_text())
+    assert config["model"]["cell"] == "gru-seed" and config["data"]["source"] == str(text_file.resolve())
+
+
+def test_train_accepts_gzip_text(tmp_path, small_text, capsys):
+    path = tmp_path / "text.txt.gz"
+    path.write_bytes(gzip.compress(small_text.encode()))
+    assert main(["train", "charlm", "--data", str(path), "--out", str(tmp_path / "r"), "--max-steps", "2", *TINY]) == 0
+
+
+def test_resume_continues_from_the_checkpoint(trained, capsys):
+    assert main(["train", "charlm", "--out", str(trained), "--resume", "--max-steps", "9"]) == 0
+    assert last_json(capsys)["step"] == 9
+
+
+def test_eval_prints_loss_and_bpc_as_last_json_line(trained, text_file, capsys):
+    assert main(["eval", str(trained), "--data", str(text_file)]) == 0
+    result = last_json(capsys)
+    assert result["bpc"] == pytest.approx(result["loss"] / 0.6931471805599453)
+    assert 0 < result["loss"] < 5
+    assert main(["eval", str(trained)]) == 0  # default: the validation split it was trained with
+    assert "validation split" in last_json(capsys)["data"]
+
+
+def test_sample_prints_prime_and_exactly_n_characters_reproducibly(trained, capsys):
+    args = ["sample", str(trained), "--prime", "First", "--length", "50", "--seed", "7"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert first.startswith("First") and len(first) == len("First") + 50
+
+
+def test_sample_greedy_top_k_top_p(trained, capsys):
+    for extra in (["--temperature", "0"], ["--top-k", "3"], ["--top-p", "0.9"]):
+        assert main(["sample", str(trained), "--length", "20", "--seed", "1", *extra]) == 0
+        assert len(capsys.readouterr().out) == 20
+
+
+def error_of(capsys, argv):
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code != 0
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("recur: error: "), captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def test_unseen_prime_characters_are_named(trained, capsys):
+    assert "never saw: 'Ж'" in error_of(capsys, ["sample", str(trained), "--prime", "Жx"])
+
+
+def test_errors_are_one_clear_line(tmp_path, trained, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "binary.bin").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "notckpt").mkdir()
+    out = str(tmp_path / "new")
+    cases = {
+        "no such file": ["train", "charlm", "--data", str(tmp_path / "missing.txt"), "--out", out],
+        "file is empty": ["train", "charlm", "--data", str(tmp_path / "empty.txt"), "--out", out],
+        "binary data": ["train", "charlm", "--data", str(tmp_path / "binary.bin"), "--out", out],
+        "not a recur checkpoint": ["sample", str(tmp_path / "notckpt")],
+        "no such checkpoint folder": ["eval", str(tmp_path / "nowhere")],
+        "hidden must be positive": ["train", "charlm", "--out", out, "--hidden", "0"],
+        "batch size must be positive": ["train", "charlm", "--out", out, "--batch-size", "-2"],
+        "--length must be 0 or more": ["sample", str(trained), "--length", "-1"],
+        "already holds a checkpoint": ["train", "charlm", "--out", str(trained), "--max-steps", "1"],
+        "cannot change --hidden when resuming": ["train", "charlm", "--out", str(trained), "--resume", "--hidden", "8"],
+        "nothing to resume": ["train", "charlm", "--out", out, "--resume"],
+    }
+    for expected, argv in cases.items():
+        assert expected in error_of(capsys, argv)
+
+
+def test_corrupt_safetensors_is_refused(trained, capsys):
+    (trained / "best" / "model.safetensors").write_bytes(b"definitely not safetensors")
+    assert "not a readable safetensors file" in error_of(capsys, ["sample", str(trained)])
+
+
+def test_cli_resume_20_plus_20_equals_40(tmp_path, text_file, capsys):
+    from recur.train import checkpoint
+    common = ["--data", str(text_file), "--schedule", "constant", "--dropout", "0.2", "--layers", "2", *TINY[:2],
+              *TINY[4:]]
+    assert main(["train", "charlm", "--out", str(tmp_path / "a"), "--max-steps", "40", *common]) == 0
+    assert main(["train", "charlm", "--out", str(tmp_path / "b"), "--max-steps", "20", *common]) == 0
+    assert main(["train", "charlm", "--out", str(tmp_path / "b"), "--max-steps", "40", "--resume"]) == 0
+    a, b = (checkpoint.read_tensors(tmp_path / run / "last", "model") for run in "ab")
+    assert all(bool((a[k] == b[k]).all()) for k in a)

@@ -1,0 +1,35 @@
+"""Ctrl-C during `recur train`: the checkpoint is saved, the exit is clean, resume continues."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from recur.train import checkpoint
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path, small_text):
+    data = tmp_path / "text.txt"
+    data.write_text(small_text, encoding="utf-8")
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "recur.cli", "train", "charlm", "--data", str(data), "--out", str(out),
+           "--hidden", "16", "--layers", "1", "--seq-len", "16", "--batch-size", "4", "--max-steps", "1000000",
+           "--eval-every", "20"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (out / "last" / "trainer_state.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "checkpoint saved" in err and "--resume" in err
+    step = checkpoint.read_json(out / "last", "trainer_state")["step"]
+    assert step >= 20
+    resumed = subprocess.run([sys.executable, "-m", "recur.cli", "train", "charlm", "--out", str(out), "--resume",
+                              "--max-steps", str(step + 3)], capture_output=True, text=True, timeout=60,
+                             env={**os.environ})
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.strip().splitlines()[-1])["step"] == step + 3
