@@ -97,7 +97,6 @@ class Trainer:
             self._loop()
         finally:
             signal.signal(signal.SIGINT, previous_handler)
-        self._save_last()
         return {"step": self.progress.step, "elapsed": self.progress.elapsed, "best_loss": self.progress.best_loss,
                 "interrupted": self._stop_requested, "out": str(self.out)}
 
@@ -153,6 +152,7 @@ class Trainer:
                 window_start, window_items, losses = time.perf_counter(), 0, []  # throughput excludes evaluation
         if self._stop_requested:
             tqdm.write(f"interrupted at step {p.step}: saving the checkpoint", file=sys.stderr)
+            self._save_last()
         else:
             self._evaluate_and_save(bar)
         bar.close()
