@@ -17,7 +17,7 @@ CLIP_MODES = ("norm", "value")
 
 def global_norm(grads: list[torch.Tensor]) -> torch.Tensor:
     """||g||: the 2-norm of all gradients concatenated."""
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 
 def clip_by_global_norm(grads: list[torch.Tensor], max_norm: float) -> torch.Tensor:
