@@ -105,7 +105,7 @@ def test_irnn_starts_from_identity_and_relu():
     assert not cell.bias_ih.any() and not cell.bias_hh.any()
     # with zero input, identity recurrence keeps a non-negative state unchanged
     h = torch.rand(2, 6)
-    torch.testing.assert_close(cell.step(torch.zeros(2, 6), cell.state_type(h))[0], h)
+    torch.testing.assert_close(cell.step(torch.zeros(2, 6), cell.state_type(h), cell.hidden_projection())[0], h)
 
 
 def test_registry_refuses_unknown_names_listing_valid_ones():

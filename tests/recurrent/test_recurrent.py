@@ -1,20 +1,21 @@
-"""The Recurrent layer: fused and loop executors agree; lengths, directions and carried state."""
+"""The Recurrent layer: every executor agrees with the loop; lengths, directions and carried state."""
 
 import pytest
 import torch
 
 from recur import Recurrent
+from recur.cells import CELLS
 from recur.errors import RecurError
 
 FUSED = ["lstm", "gru", "elman", "elman-relu", "irnn"]
 B, T, D, H = 3, 7, 4, 5
 
 
-def both_executors(cell, **options):
-    fused = Recurrent(cell, D, H, executor="fused", **options).double()
+def both_executors(cell, executor="fused", **options):
+    fast = Recurrent(cell, D, H, executor=executor, **options).double()
     loop = Recurrent(cell, D, H, executor="loop", **options).double()
-    loop.load_state_dict(fused.state_dict())
-    return fused, loop
+    loop.load_state_dict(fast.state_dict())
+    return fast, loop
 
 
 def outputs_and_grads(layer, x, lengths, state=None):
@@ -41,14 +42,43 @@ def test_fused_and_loop_give_same_outputs_and_gradients(cell, bidirectional, pad
         torch.testing.assert_close(g, h, rtol=1e-9, atol=1e-11)
 
 
-def test_auto_picks_fused_for_pytorch_equivalents_and_loop_otherwise():
-    assert Recurrent("lstm", D, H).executor == "fused"
-    assert Recurrent("gru-seed", D, H).executor == "loop"
+@pytest.mark.parametrize("cell", sorted(CELLS))
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("padded", [False, True])
+def test_scan_and_loop_give_same_outputs_and_gradients(cell, bidirectional, padded):
+    scan, loop = both_executors(cell, "scan", layers=2, bidirectional=bidirectional)
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    lengths = torch.tensor([T, 3, 5]) if padded else None
+    a, b = outputs_and_grads(scan, x, lengths), outputs_and_grads(loop, x, lengths)
+    torch.testing.assert_close(a[0], b[0], rtol=1e-12, atol=1e-12)
+    for s, t in zip(a[1], b[1]):
+        torch.testing.assert_close(s, t, rtol=1e-12, atol=1e-12)
+    for g, h in zip(a[2], b[2]):
+        torch.testing.assert_close(g, h, rtol=1e-9, atol=1e-11)
+
+
+def test_scan_gradient_passes_finite_differences():
+    layer = Recurrent("gru-seed", 2, 3, layers=2, executor="scan").double()
+    x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: layer(x)[0], (x,))
+
+
+def test_auto_picks_fused_for_pytorch_equivalents_and_scan_otherwise():
+    assert Recurrent("lstm", D, H).chosen_executor() == "fused"
+    assert Recurrent("gru-seed", D, H).chosen_executor() == "scan"
+    dropping = Recurrent("lstm", D, H, recurrent_dropout=0.3)
+    assert dropping.chosen_executor(training=True) == "scan", "the fused kernel cannot mask h_{t-1}"
+    assert dropping.chosen_executor(training=False) == "fused"
     with pytest.raises(RecurError, match="no fused kernel"):
         Recurrent("gru-seed", D, H, executor="fused")
+    with pytest.raises(RecurError, match="recurrent dropout"):
+        Recurrent("lstm", D, H, executor="fused", recurrent_dropout=0.2)
+    with pytest.raises(RecurError, match="unknown executor 'jit'"):
+        Recurrent("lstm", D, H, executor="jit")
 
 
-@pytest.mark.parametrize("cell, executor", [("lstm", "fused"), ("lstm", "loop"), ("gru-seed", "loop")])
+@pytest.mark.parametrize("cell, executor", [("lstm", "fused"), ("lstm", "loop"), ("gru-seed", "loop"),
+                                            ("gru-seed", "scan")])
 def test_padding_matches_running_each_sequence_alone(cell, executor):
     layer = Recurrent(cell, D, H, layers=2, bidirectional=True, executor=executor).double().eval()
     x = torch.randn(B, T, D, dtype=torch.float64)
@@ -105,3 +135,34 @@ def test_bad_lengths_refused():
     layer = Recurrent("lstm", D, H)
     with pytest.raises(ValueError, match="lengths"):
         layer(torch.randn(B, T, D), lengths=torch.tensor([T + 1, 1, 1]))
+
+
+def test_recurrent_dropout_keeps_one_mask_per_sequence():
+    """Gal & Ghahramani: the same units are dropped at every step of a sequence."""
+    torch.manual_seed(0)
+    layer = Recurrent("elman", 16, 16, recurrent_dropout=0.5, executor="loop").double()
+    with torch.no_grad():
+        layer.cells[0].weight_ih.zero_()
+        layer.cells[0].weight_hh.copy_(torch.eye(16))
+        layer.cells[0].bias_ih.zero_()
+        layer.cells[0].bias_hh.zero_()
+    start = layer.state_type(torch.ones(1, 2, 16, dtype=torch.float64))
+    out, _ = layer(torch.randn(2, 6, 16, dtype=torch.float64), start)  # h_t = tanh(h_{t-1} ⊙ m)
+    dropped = out == 0
+    assert dropped[:, 0].any() and (~dropped[:, 0]).any()
+    assert torch.equal(dropped[:, 0], dropped[:, -1]), "a per-step mask would drop more units as t grows"
+    layer.eval()
+    assert not (layer(torch.randn(2, 6, 16, dtype=torch.float64), start)[0] == 0).any()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru-seed"])
+def test_recurrent_dropout_same_in_scan_and_loop(cell):
+    scan, loop = both_executors(cell, "scan", layers=2, recurrent_dropout=0.3)
+    x = torch.randn(B, T, D, dtype=torch.float64)
+    torch.manual_seed(1)
+    a = outputs_and_grads(scan, x, None)
+    torch.manual_seed(1)
+    b = outputs_and_grads(loop, x, None)
+    torch.testing.assert_close(a[0], b[0])
+    for g, h in zip(a[2], b[2]):
+        torch.testing.assert_close(g, h)

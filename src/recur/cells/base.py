@@ -5,7 +5,12 @@ A cell maps one time step, ``(x_t, state) -> (output_t, state)``, with shapes
 
 The step is split in two so that sequence executors can hoist the input half out of the time loop:
 ``project_input(x)`` computes every input-dependent term for all steps at once (one large matmul
-over ``[B, T, D]``), and ``step(projected_t, state)`` does only what needs the previous state.
+over ``[B, T, D]``), and ``step(projected_t, state, hidden)`` does only what needs the previous state.
+
+Every product with the recurrent matrix goes through ``hidden`` (a ``HiddenProjection``), never
+``weight_hh`` directly. That one seam lets executors change how the products are done without the
+cell knowing: recurrent dropout masks ``h`` there, and the scan executor replays the forward
+products and defers their weight gradient to one large matmul after the backward loop.
 """
 
 from __future__ import annotations
@@ -17,6 +22,33 @@ import torch
 from torch import nn
 
 from recur.errors import require_positive
+
+
+class HiddenProjection:
+    """The recurrent products of one sequence: ``hidden(h, rows) = W[rows] (h ⊙ m) + b[rows]``.
+
+    ``W`` is the cell's ``recurrent_weight()`` (``[G*H, H]``), ``b`` its ``bias_hh`` or None,
+    ``m [B, H]`` an optional recurrent-dropout mask held fixed over the sequence, and ``rows`` an
+    optional slice of gate rows (``None`` = all ``G*H``).
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, mask: torch.Tensor | None = None):
+        self.weight, self.bias, self.mask = weight, bias, mask
+
+    def __call__(self, h: torch.Tensor, rows: slice | None = None) -> torch.Tensor:
+        if self.mask is not None:
+            h = h * self.mask
+        return self.linear(h, rows)
+
+    def rows_of(self, rows: slice | None):
+        """``(W[rows], b[rows])``."""
+        if rows is None:
+            return self.weight, self.bias
+        return self.weight[rows], None if self.bias is None else self.bias[rows]
+
+    def linear(self, h: torch.Tensor, rows: slice | None) -> torch.Tensor:
+        weight, bias = self.rows_of(rows)
+        return nn.functional.linear(h, weight, bias)
 
 
 class Cell(nn.Module):
@@ -61,19 +93,24 @@ class Cell(nn.Module):
         """W_ih x + b_ih for every step at once: ``[..., D] -> [..., G*H]``."""
         return nn.functional.linear(x, self.weight_ih, self.bias_ih)
 
-    def project_hidden(self, h: torch.Tensor) -> torch.Tensor:
-        """W_hh h + b_hh: ``[B, H] -> [B, G*H]``."""
-        return nn.functional.linear(h, self.weight_hh, self.bias_hh)
+    def recurrent_weight(self) -> torch.Tensor:
+        """The matrix ``hidden`` multiplies by; cells with a structured W_hh (clockwork) mask it here."""
+        return self.weight_hh
 
-    def step(self, projected: torch.Tensor, state: NamedTuple) -> tuple[torch.Tensor, NamedTuple]:
-        """One step from the precomputed input projection ``[B, G*H]``."""
+    def hidden_projection(self, mask: torch.Tensor | None = None) -> HiddenProjection:
+        """``W_hh (h ⊙ mask) + b_hh`` for one sequence (the masked weight is built once, not per step)."""
+        return HiddenProjection(self.recurrent_weight(), self.bias_hh, mask)
+
+    def step(self, projected: torch.Tensor, state: NamedTuple,
+             hidden: HiddenProjection) -> tuple[torch.Tensor, NamedTuple]:
+        """One step from the precomputed input projection ``[B, G*H]``; returns ``(output_t, state)``."""
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, state: NamedTuple | None = None):
         """One step from the raw input ``x_t [B, D]``."""
         if state is None:
             state = self.init_state(x.shape[0], x)
-        return self.step(self.project_input(x), state)
+        return self.step(self.project_input(x), state, self.hidden_projection())
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias}"

@@ -44,8 +44,8 @@ class ElmanCell(Cell):
         self.fused_kind = f"rnn_{nonlinearity}"
         super().__init__(input_size, hidden_size, bias)
 
-    def step(self, projected, state):
-        h = ACTIVATIONS[self.nonlinearity](projected + self.project_hidden(state.h))
+    def step(self, projected, state, hidden):
+        h = ACTIVATIONS[self.nonlinearity](projected + hidden(state.h))
         return h, ElmanState(h)
 
 

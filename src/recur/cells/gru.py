@@ -24,10 +24,10 @@ class GRUCell(Cell):
     gates = 3
     fused_kind = "gru"
 
-    def step(self, projected, state):
+    def step(self, projected, state, hidden):
         h_prev = state.h
         x_r, x_z, x_n = projected.chunk(3, dim=-1)
-        h_r, h_z, h_n = self.project_hidden(h_prev).chunk(3, dim=-1)
+        h_r, h_z, h_n = hidden(h_prev).chunk(3, dim=-1)
         r = torch.sigmoid(x_r + h_r)
         z = torch.sigmoid(x_z + h_z)
         n = torch.tanh(x_n + r * h_n)

@@ -6,7 +6,7 @@
     h_t = (1 − z_t) * h_{t-1} + z_t * h~_t
 
 The reset gate multiplies h_{t-1} *before* the matrix product, which no fused kernel (cuDNN,
-PyTorch) implements; it runs on recur's loop executor. Each ``W_· [h, x]`` is split into a
+PyTorch) implements; it runs on recur's scan executor. Each ``W_· [h, x]`` is split into a
 recurrent part ``weight_hh`` and an input part ``weight_ih`` (rows z, r, h~), plus biases.
 Note the update gate weighs the *new* candidate here, the opposite convention to ``gru``.
 """
@@ -24,22 +24,15 @@ class SeedGRUCell(Cell):
     gates = 3
     fused_kind = None
 
-    def step(self, projected, state):
+    def step(self, projected, state, hidden):
         h_prev = state.h
         H = self.hidden_size
         x_z, x_r, x_n = projected.chunk(3, dim=-1)
         # z and r see h_{t-1} directly: one matmul for both gate blocks.
-        gate_rows = slice(0, 2 * H)
-        h_zr = torch.nn.functional.linear(
-            h_prev, self.weight_hh[gate_rows], None if self.bias_hh is None else self.bias_hh[gate_rows]
-        )
-        h_z, h_r = h_zr.chunk(2, dim=-1)
+        h_z, h_r = hidden(h_prev, slice(0, 2 * H)).chunk(2, dim=-1)
         z = torch.sigmoid(x_z + h_z)
         r = torch.sigmoid(x_r + h_r)
         # the candidate sees r * h_{t-1}: the reset happens before the product.
-        cand_rows = slice(2 * H, 3 * H)
-        h_n = torch.nn.functional.linear(
-            r * h_prev, self.weight_hh[cand_rows], None if self.bias_hh is None else self.bias_hh[cand_rows]
-        )
+        h_n = hidden(r * h_prev, slice(2 * H, 3 * H))
         h = (1 - z) * h_prev + z * torch.tanh(x_n + h_n)
         return h, ElmanState(h)

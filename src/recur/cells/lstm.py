@@ -32,8 +32,8 @@ class LSTMCell(Cell):
     gates = 4
     fused_kind = "lstm"
 
-    def step(self, projected, state):
-        pre = projected + self.project_hidden(state.h)
+    def step(self, projected, state, hidden):
+        pre = projected + hidden(state.h)
         i, f, g, o = pre.chunk(4, dim=-1)
         c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.tanh(c) * torch.sigmoid(o)

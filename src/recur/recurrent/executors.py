@@ -4,7 +4,9 @@
   ``torch.rnn_tanh``, ``torch.rnn_relu``: the ones behind ``nn.LSTM`` etc.), fed the cells' own
   parameters. Only for cells whose ``fused_kind`` says they are numerically identical.
 * ``run_loop``: the reference, any cell: the input projection hoisted out of the time loop
-  (one matmul over all steps), then ``cell.step`` for each t.
+  (one matmul over all steps), then ``cell.step`` for each t under eager autograd.
+* ``run_scan`` (in ``scan.py``): any cell, same numbers as the loop, with a hand-scheduled
+  backward pass that defers the recurrent weight gradient to one large matmul.
 
 Shapes: x ``[B, T, D]``; lengths ``[B]`` or None; state: the cell's named tuple with every field
 ``[L*dirs, B, H]`` (PyTorch's layout, index ``layer*dirs + direction``); output
@@ -27,7 +29,7 @@ FUSED_KERNELS = {
 }
 
 
-def run_fused(cells, x, state: NamedTuple, lengths, layers, dropout, training, bidirectional):
+def run_fused(cells, x, state: NamedTuple, lengths, layers, dropout, training, bidirectional, recurrent_dropout=0.0):
     """Run all layers in one fused kernel call; the kernel applies inter-layer dropout itself."""
     first = cells[0]
     kernel = FUSED_KERNELS[first.fused_kind]
@@ -52,19 +54,31 @@ def run_fused(cells, x, state: NamedTuple, lengths, layers, dropout, training, b
     return output, type(state)(*final)
 
 
-def run_loop(cells, x, state: NamedTuple, lengths, layers, dropout, training, bidirectional):
-    """Layer by layer, direction by direction, step by step."""
+def run_layers(run_cell, cells, x, state: NamedTuple, lengths, layers, dropout, training, bidirectional,
+               recurrent_dropout=0.0):
+    """Layer by layer, direction by direction; ``run_cell`` runs one cell over the whole sequence.
+
+    ``recurrent_dropout`` (Gal & Ghahramani 2016, variational dropout): in training, each cell
+    draws one mask for its input sequence and one for its recurrent state, each fixed over time,
+    so that ``x_t ⊙ m_x`` enters the input projection and ``h_{t-1} ⊙ m_h`` the recurrent one.
+    """
     directions = 2 if bidirectional else 1
     T = x.shape[1]
     alive = None if lengths is None else torch.arange(T, device=x.device)[None, :] < lengths[:, None]  # [B, T]
+    drop_recurrent = training and recurrent_dropout > 0
     layer_input, finals = x, []
     for layer in range(layers):
         outputs = []
         for direction in range(directions):
             index = layer * directions + direction
+            cell = cells[index]
             start = type(state)(*[field[index] for field in state])
             seq = layer_input if direction == 0 else reverse_padded(layer_input, lengths)
-            out, end = run_cell(cells[index], seq, start, alive)
+            hidden_mask = None
+            if drop_recurrent:
+                seq = seq * sequence_mask(seq[:, 0], recurrent_dropout)[:, None, :]
+                hidden_mask = sequence_mask(start[0], recurrent_dropout)
+            out, end = run_cell(cell, seq, start, alive, hidden_mask)
             outputs.append(out if direction == 0 else reverse_padded(out, lengths))
             finals.append(end)
         layer_input = torch.cat(outputs, dim=-1)
@@ -74,20 +88,37 @@ def run_loop(cells, x, state: NamedTuple, lengths, layers, dropout, training, bi
     return layer_input, stacked
 
 
-def run_cell(cell, x, state, alive):
-    """One cell over ``[B, T, D]``. Past a sequence's end (``alive`` False) its state is frozen
-    and its output is zero, so the final state is the one at its true end."""
+def sequence_mask(like: torch.Tensor, p: float) -> torch.Tensor:
+    """One dropout mask per sequence: ``[B, N]`` of 0 or ``1/(1-p)``."""
+    return torch.empty_like(like).bernoulli_(1 - p) / (1 - p)
+
+
+def masked_step(cell, projected_t, state, hidden, keep):
+    """``cell.step``; where ``keep [B, 1]`` is False (past a sequence's end) the state is frozen
+    and the output is zero, so the final state is the one at the sequence's true end."""
+    out, new_state = cell.step(projected_t, state, hidden)
+    if keep is None:
+        return out, new_state
+    new_state = type(state)(*[torch.where(keep, n, o) for n, o in zip(new_state, state)])
+    return out * keep, new_state
+
+
+def loop_cell(cell, x, state, alive, hidden_mask):
+    """The reference: eager autograd through every step (input projection hoisted)."""
     projected = cell.project_input(x)  # [B, T, G*H], hoisted out of the loop
+    hidden = cell.hidden_projection(hidden_mask)
     outputs = []
     for t in range(x.shape[1]):
-        h, new_state = cell.step(projected[:, t], state)
-        if alive is not None:
-            keep = alive[:, t, None]  # [B, 1]
-            new_state = type(state)(*[torch.where(keep, n, o) for n, o in zip(new_state, state)])
-            h = h * keep
-        state = new_state
-        outputs.append(h)
+        keep = None if alive is None else alive[:, t, None]
+        out, state = masked_step(cell, projected[:, t], state, hidden, keep)
+        outputs.append(out)
     return torch.stack(outputs, dim=1), state
+
+
+def run_loop(cells, x, state, lengths, layers, dropout, training, bidirectional, recurrent_dropout=0.0):
+    """Every cell, step by step with eager autograd: the reference the other executors match."""
+    return run_layers(loop_cell, cells, x, state, lengths, layers, dropout, training, bidirectional,
+                      recurrent_dropout)
 
 
 def reverse_padded(x, lengths):

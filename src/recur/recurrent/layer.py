@@ -11,8 +11,9 @@ from torch import nn
 from recur.cells import build_cell
 from recur.errors import RecurError, require_positive
 from recur.recurrent.executors import run_fused, run_loop
+from recur.recurrent.scan import run_scan
 
-EXECUTORS = {"fused": run_fused, "loop": run_loop}
+EXECUTORS = {"fused": run_fused, "scan": run_scan, "loop": run_loop}
 
 
 class Recurrent(nn.Module):
@@ -25,17 +26,23 @@ class Recurrent(nn.Module):
     * ``lengths [B]``: true lengths of a padded batch; outputs past a sequence's end are zero
       and its final state is the one at its end.
     * ``dropout`` applies between layers, as in ``nn.LSTM``.
-    * ``executor``: ``"auto"`` (fused kernel when the cell has one, else the loop), ``"fused"``
-      or ``"loop"``.
+    * ``recurrent_dropout``: variational dropout (Gal & Ghahramani 2016), one mask per sequence on
+      each cell's input and on its recurrent state, for any cell.
+    * ``executor``: ``"auto"`` picks PyTorch's fused kernel when the cell has one (and no
+      recurrent dropout is active), else the scan; ``"fused"``, ``"scan"`` or ``"loop"`` (the eager
+      reference) force one. All give the same numbers.
     """
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, layers: int = 1, dropout: float = 0.0,
-                 bidirectional: bool = False, executor: str = "auto", **cell_options):
+                 bidirectional: bool = False, executor: str = "auto", recurrent_dropout: float = 0.0,
+                 **cell_options):
         super().__init__()
         require_positive("number of layers", layers)
-        if not 0.0 <= dropout < 1.0:
-            raise RecurError(f"dropout must be in [0, 1), got {dropout}")
+        for name, p in (("dropout", dropout), ("recurrent dropout", recurrent_dropout)):
+            if not 0.0 <= p < 1.0:
+                raise RecurError(f"{name} must be in [0, 1), got {p}")
         self.cell_name, self.layers, self.dropout = cell, layers, dropout
+        self.recurrent_dropout = recurrent_dropout
         self.bidirectional = bidirectional
         self.hidden_size = hidden_size
         self.directions = 2 if bidirectional else 1
@@ -43,17 +50,21 @@ class Recurrent(nn.Module):
             build_cell(cell, input_size if layer == 0 else hidden_size * self.directions, hidden_size, **cell_options)
             for layer in range(layers) for _ in range(self.directions)
         )
-        self.executor = self._choose_executor(executor)
-
-    def _choose_executor(self, executor: str) -> str:
-        fusable = self.cells[0].fused_kind is not None
-        if executor == "auto":
-            return "fused" if fusable else "loop"
-        if executor not in EXECUTORS:
+        if executor != "auto" and executor not in EXECUTORS:
             raise RecurError(f"unknown executor {executor!r}; choose one of: auto, {', '.join(EXECUTORS)}")
-        if executor == "fused" and not fusable:
-            raise RecurError(f"cell {self.cell_name!r} has no fused kernel; use executor 'loop' or 'auto'")
-        return executor
+        if executor == "fused" and self.cells[0].fused_kind is None:
+            raise RecurError(f"cell {self.cell_name!r} has no fused kernel; use executor 'scan', 'loop' or 'auto'")
+        if executor == "fused" and recurrent_dropout > 0:
+            raise RecurError("the fused kernel cannot apply recurrent dropout; use executor 'scan', 'loop' or 'auto'")
+        self.executor = executor
+
+    def chosen_executor(self, training: bool | None = None) -> str:
+        """The executor a forward pass in this mode runs (``training`` defaults to the module's)."""
+        training = self.training if training is None else training
+        if self.executor != "auto":
+            return self.executor
+        dropping = training and self.recurrent_dropout > 0
+        return "fused" if self.cells[0].fused_kind is not None and not dropping else "scan"
 
     @property
     def output_size(self) -> int:
@@ -78,5 +89,6 @@ class Recurrent(nn.Module):
                 raise ValueError(f"lengths must be {B} values in 1..{T}, got {lengths.tolist()}")
         if state is None:
             state = self.init_state(B, x)
-        run = EXECUTORS[self.executor]
-        return run(self.cells, x, state, lengths, self.layers, self.dropout, self.training, self.bidirectional)
+        run = EXECUTORS[self.chosen_executor()]
+        return run(self.cells, x, state, lengths, self.layers, self.dropout, self.training, self.bidirectional,
+                   self.recurrent_dropout)
