@@ -26,7 +26,8 @@ DEFAULT_MINUTES = 5.0
 EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
 
 # flag -> (config class, field); defaults come from the dataclasses, so they are written once.
-MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float}
+MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float,
+               "recurrent_dropout": float}
 DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float}
 TRAIN_FLAGS = {"optimizer": str, "lr": float, "weight_decay": float, "clip": float, "clip_mode": str,
                "schedule": str, "warmup_steps": int, "min_lr_ratio": float, "max_steps": int, "minutes": float,

@@ -8,6 +8,7 @@ from recur.cells import CELLS
 from recur.errors import RecurError
 
 FUSED = ["lstm", "gru", "elman", "elman-relu", "irnn"]
+ONE_WAY = {"depth-gated"}  # links each layer's memory cell to the layer below
 B, T, D, H = 3, 7, 4, 5
 
 
@@ -23,7 +24,7 @@ def outputs_and_grads(layer, x, lengths, state=None):
     out, final = layer(x, state, lengths)
     # a loss touching every output and every final state field
     loss = (out ** 2).sum() + sum((s * torch.linspace(0.5, 1.5, s.shape[-1], dtype=s.dtype)).sum() for s in final)
-    grads = torch.autograd.grad(loss, [x, *layer.parameters()])
+    grads = torch.autograd.grad(loss, [x, *(p for p in layer.parameters() if p.requires_grad)])
     return out, final, grads
 
 
@@ -46,6 +47,8 @@ def test_fused_and_loop_give_same_outputs_and_gradients(cell, bidirectional, pad
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("padded", [False, True])
 def test_scan_and_loop_give_same_outputs_and_gradients(cell, bidirectional, padded):
+    if bidirectional and cell in ONE_WAY:
+        pytest.skip(f"{cell} runs one direction only")
     scan, loop = both_executors(cell, "scan", layers=2, bidirectional=bidirectional)
     x = torch.randn(B, T, D, dtype=torch.float64)
     lengths = torch.tensor([T, 3, 5]) if padded else None
@@ -92,7 +95,7 @@ def test_padding_matches_running_each_sequence_alone(cell, executor):
             torch.testing.assert_close(field[:, b], alone_field[:, 0], rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru", "gru-seed", "elman"])
+@pytest.mark.parametrize("cell", sorted(CELLS))
 def test_carried_state_splits_a_sequence_exactly(cell):
     """Truncated BPTT's premise: two halves with the state carried equal one whole pass."""
     layer = Recurrent(cell, D, H, layers=2).double()
@@ -155,7 +158,7 @@ def test_recurrent_dropout_keeps_one_mask_per_sequence():
     assert not (layer(torch.randn(2, 6, 16, dtype=torch.float64), start)[0] == 0).any()
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru-seed"])
+@pytest.mark.parametrize("cell", sorted(CELLS))
 def test_recurrent_dropout_same_in_scan_and_loop(cell):
     scan, loop = both_executors(cell, "scan", layers=2, recurrent_dropout=0.3)
     x = torch.randn(B, T, D, dtype=torch.float64)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from recur.cells.base import Cell
+from recur.cells.base import Cell, HiddenProjection
+from recur.cells.clockwork import ClockworkCell, ClockworkState
+from recur.cells.depth_gated import DepthGatedLSTMCell
 from recur.cells.elman import ElmanCell, ElmanState, IRNNCell
+from recur.cells.esn import EchoStateCell
 from recur.cells.gru import GRUCell
 from recur.cells.gru_seed import SeedGRUCell
+from recur.cells.layernorm_lstm import LayerNormLSTMCell
 from recur.cells.lstm import LSTMCell, LSTMState
 from recur.errors import RecurError
 
@@ -18,6 +22,10 @@ CELLS = {
     "lstm": LSTMCell,
     "gru": GRUCell,
     "gru-seed": SeedGRUCell,
+    "clockwork": ClockworkCell,
+    "depth-gated": DepthGatedLSTMCell,
+    "layernorm-lstm": LayerNormLSTMCell,
+    "esn": EchoStateCell,
 }
 
 
@@ -31,6 +39,7 @@ def build_cell(name: str, input_size: int, hidden_size: int, **options) -> Cell:
 
 
 __all__ = [
-    "CELLS", "Cell", "ElmanCell", "ElmanState", "GRUCell", "IRNNCell", "LSTMCell", "LSTMState",
+    "CELLS", "Cell", "ClockworkCell", "ClockworkState", "DepthGatedLSTMCell", "EchoStateCell", "ElmanCell",
+    "ElmanState", "GRUCell", "HiddenProjection", "IRNNCell", "LSTMCell", "LSTMState", "LayerNormLSTMCell",
     "SeedGRUCell", "build_cell",
 ]

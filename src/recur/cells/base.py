@@ -62,7 +62,9 @@ class Cell(nn.Module):
 
     state_type: type[NamedTuple]
     gates: int = 1
+    input_gates: int | None = None  # row blocks of weight_ih when they differ from weight_hh's
     fused_kind: str | None = None
+    takes_lower_memory = False  # depth-gated cells also read the layer below's memory cell
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
@@ -72,17 +74,32 @@ class Cell(nn.Module):
         self.hidden_size = hidden_size
         self.bias = bias
         rows = self.gates * hidden_size
-        self.weight_ih = nn.Parameter(torch.empty(rows, input_size))
+        input_rows = (self.input_gates or self.gates) * hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(input_rows, input_size))
         self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size))
-        self.bias_ih = nn.Parameter(torch.empty(rows)) if bias else None
+        self.bias_ih = nn.Parameter(torch.empty(input_rows)) if bias else None
         self.bias_hh = nn.Parameter(torch.empty(rows)) if bias else None
         self.reset_parameters()
+
+    @property
+    def output_size(self) -> int:
+        """Width of ``step``'s output; the layer above reads all of it (see ``pass_up``)."""
+        return self.hidden_size
+
+    def visible(self, output: torch.Tensor) -> torch.Tensor:
+        """The part of the top layer's output a user sees: ``[..., output_size] -> [..., H]``."""
+        return output
+
+    def pass_up(self, output: torch.Tensor, dropout: float, training: bool) -> torch.Tensor:
+        """What the layer above reads: the output, with dropout between layers."""
+        return nn.functional.dropout(output, dropout, training) if dropout > 0 else output
 
     def reset_parameters(self) -> None:
         """PyTorch's default: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
         bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        for p in (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh):
+            if p is not None:
+                nn.init.uniform_(p, -bound, bound)
 
     def init_state(self, batch: int, like: torch.Tensor) -> NamedTuple:
         """The zero state for a batch, on ``like``'s device and dtype."""

@@ -1,5 +1,6 @@
 """Application models, each a thin composition of cells and the Recurrent layer."""
 
+from recur.models.echo_state import EchoStateConfig, EchoStateNetwork
 from recur.models.language_model import LanguageModel, LanguageModelConfig
 
-__all__ = ["LanguageModel", "LanguageModelConfig"]
+__all__ = ["EchoStateConfig", "EchoStateNetwork", "LanguageModel", "LanguageModelConfig"]

@@ -26,6 +26,7 @@ class LanguageModelConfig:
     layers: int = 2
     embedding: int = 64
     dropout: float = 0.0
+    recurrent_dropout: float = 0.0
 
 
 class LanguageModel(nn.Module):
@@ -37,7 +38,8 @@ class LanguageModel(nn.Module):
             require_positive(name.replace("_", " "), getattr(config, name))
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embedding)
-        self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout)
+        self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout,
+                             recurrent_dropout=config.recurrent_dropout)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)
 

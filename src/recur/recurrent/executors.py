@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 FUSED_KERNELS = {
@@ -76,14 +75,14 @@ def run_layers(run_cell, cells, x, state: NamedTuple, lengths, layers, dropout, 
             seq = layer_input if direction == 0 else reverse_padded(layer_input, lengths)
             hidden_mask = None
             if drop_recurrent:
-                seq = seq * sequence_mask(seq[:, 0], recurrent_dropout)[:, None, :]
+                seq = seq * input_mask(seq, cell.input_size, recurrent_dropout)
                 hidden_mask = sequence_mask(start[0], recurrent_dropout)
             out, end = run_cell(cell, seq, start, alive, hidden_mask)
             outputs.append(out if direction == 0 else reverse_padded(out, lengths))
             finals.append(end)
         layer_input = torch.cat(outputs, dim=-1)
-        if layer < layers - 1 and dropout > 0:
-            layer_input = F.dropout(layer_input, dropout, training)
+        if layer < layers - 1:
+            layer_input = cells[index].pass_up(layer_input, dropout, training)
     stacked = type(state)(*[torch.stack(fields) for fields in zip(*finals)])
     return layer_input, stacked
 
@@ -91,6 +90,15 @@ def run_layers(run_cell, cells, x, state: NamedTuple, lengths, layers, dropout, 
 def sequence_mask(like: torch.Tensor, p: float) -> torch.Tensor:
     """One dropout mask per sequence: ``[B, N]`` of 0 or ``1/(1-p)``."""
     return torch.empty_like(like).bernoulli_(1 - p) / (1 - p)
+
+
+def input_mask(seq: torch.Tensor, width: int, p: float) -> torch.Tensor:
+    """``[B, 1, N]``: a sequence mask on the first ``width`` features (the cell's input ``x``);
+    any further features (a lower layer's memory cell) pass unmasked."""
+    mask = sequence_mask(seq[:, 0, :width], p)
+    if seq.shape[-1] > width:
+        mask = torch.cat([mask, mask.new_ones(mask.shape[0], seq.shape[-1] - width)], dim=-1)
+    return mask[:, None, :]
 
 
 def masked_step(cell, projected_t, state, hidden, keep):

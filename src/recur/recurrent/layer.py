@@ -46,10 +46,15 @@ class Recurrent(nn.Module):
         self.bidirectional = bidirectional
         self.hidden_size = hidden_size
         self.directions = 2 if bidirectional else 1
-        self.cells = nn.ModuleList(
-            build_cell(cell, input_size if layer == 0 else hidden_size * self.directions, hidden_size, **cell_options)
-            for layer in range(layers) for _ in range(self.directions)
-        )
+        cells = []
+        for layer in range(layers):
+            for _ in range(self.directions):
+                size = input_size if layer == 0 else hidden_size * self.directions
+                linked = layer > 0 and cells[0].takes_lower_memory
+                cells.append(build_cell(cell, size, hidden_size, **cell_options, **({"lower_memory": True} if linked else {})))
+        if cells[0].takes_lower_memory and bidirectional:
+            raise RecurError(f"cell {cell!r} links each layer's memory to the layer below; it runs one direction only")
+        self.cells = nn.ModuleList(cells)
         if executor != "auto" and executor not in EXECUTORS:
             raise RecurError(f"unknown executor {executor!r}; choose one of: auto, {', '.join(EXECUTORS)}")
         if executor == "fused" and self.cells[0].fused_kind is None:
@@ -90,5 +95,6 @@ class Recurrent(nn.Module):
         if state is None:
             state = self.init_state(B, x)
         run = EXECUTORS[self.chosen_executor()]
-        return run(self.cells, x, state, lengths, self.layers, self.dropout, self.training, self.bidirectional,
-                   self.recurrent_dropout)
+        output, state = run(self.cells, x, state, lengths, self.layers, self.dropout, self.training,
+                            self.bidirectional, self.recurrent_dropout)
+        return self.cells[-1].visible(output), state

@@ -101,8 +101,12 @@ def weight_gradients(ledger, weight, bias):
 
 
 class _Scan(torch.autograd.Function):
+    """Inputs: the projected sequence, the recurrent weight and bias, the cell's own step parameters
+    (peepholes, layer-norm gains, ...: used inside ``step`` and trained), and the start state."""
+
     @staticmethod
-    def forward(ctx, cell, alive, mask, projected, weight, bias, *start):
+    def forward(ctx, cell, alive, mask, step_params, projected, weight, bias, *tensors):
+        start = tensors[len(step_params):]
         state = cell.state_type(*start)
         recorder = RecordingProjection(weight, bias, mask)
         states, outputs = [], []
@@ -112,7 +116,7 @@ class _Scan(torch.autograd.Function):
             keep = None if alive is None else alive[:, t, None]
             out, state = masked_step(cell, projected[:, t], state, recorder, keep)
             outputs.append(out)
-        ctx.cell, ctx.alive, ctx.mask = cell, alive, mask
+        ctx.cell, ctx.alive, ctx.mask, ctx.step_params = cell, alive, mask, step_params
         ctx.states, ctx.products = states, recorder.products
         ctx.save_for_backward(projected, weight, bias)
         return (torch.stack(outputs, dim=1), *state)
@@ -124,6 +128,8 @@ class _Scan(torch.autograd.Function):
         ledger = defaultdict(list)
         d_state = list(d_final)
         d_projected = torch.empty_like(projected)
+        step_params = ctx.step_params
+        d_params = [torch.zeros_like(p) for p in step_params]
         for t in reversed(range(projected.shape[1])):
             p_t = projected[:, t].detach().requires_grad_()
             prev = [f.detach().requires_grad_(f.is_floating_point()) for f in ctx.states[t]]
@@ -136,19 +142,30 @@ class _Scan(torch.autograd.Function):
                 if root.requires_grad:
                     roots.append(root)
                     seeds.append(seed)
-            grads = torch.autograd.grad(roots, [p_t, *prev], seeds, allow_unused=True)
+            grads = torch.autograd.grad(roots, [p_t, *prev, *step_params], seeds, allow_unused=True)
             d_projected[:, t] = 0 if grads[0] is None else grads[0]
-            d_state = [torch.zeros_like(f) if g is None else g for f, g in zip(prev, grads[1:])]
+            d_state = [torch.zeros_like(f) if g is None else g for f, g in zip(prev, grads[1 : 1 + len(prev)])]
+            for total, g in zip(d_params, grads[1 + len(prev):]):
+                if g is not None:
+                    total += g
         d_weight, d_bias = weight_gradients(ledger, weight, bias)
-        return (None, None, None, d_projected, d_weight, d_bias, *d_state)
+        return (None, None, None, None, d_projected, d_weight, d_bias, *d_params, *d_state)
 
 
 def scan_cell(cell, x, state, alive, hidden_mask):
     """One cell over ``[B, T, D]`` with the deferred-weight-gradient backward described above."""
     projected = cell.project_input(x)  # [B, T, G*H], hoisted out of the loop
     hidden = cell.hidden_projection(hidden_mask)
-    outputs, *final = _Scan.apply(cell, alive, hidden.mask, projected, hidden.weight, hidden.bias, *state)
+    step_params = [p for p in step_parameters(cell) if p.requires_grad]
+    outputs, *final = _Scan.apply(cell, alive, hidden.mask, step_params, projected, hidden.weight, hidden.bias,
+                                  *step_params, *state)
     return outputs, cell.state_type(*final)
+
+
+def step_parameters(cell):
+    """The parameters ``step`` uses itself: all but the input projection's and the recurrent matrix's."""
+    projections = {"weight_ih", "bias_ih", "weight_hh", "bias_hh"}
+    return [p for name, p in cell.named_parameters() if name not in projections]
 
 
 def run_scan(cells, x, state, lengths, layers, dropout, training, bidirectional, recurrent_dropout=0.0):

@@ -1,0 +1,76 @@
+"""Echo state network: the reservoir is what was asked, fixed, and the ridge read-out fits known series."""
+
+import pytest
+import torch
+
+from recur import Recurrent
+from recur.cells import build_cell
+from recur.cells.esn import spectral_radius
+from recur.data.series import mackey_glass, sine
+from recur.errors import RecurError
+from recur.models import EchoStateConfig, EchoStateNetwork
+from recur.models.echo_state import nrmse
+
+
+@pytest.mark.parametrize("radius", [0.5, 0.9, 1.2])
+def test_spectral_radius_is_the_one_asked_for(radius):
+    cell = build_cell("esn", 2, 60, spectral_radius=radius, density=0.2, seed=3)
+    assert spectral_radius(cell.weight_hh) == pytest.approx(radius, rel=1e-5)
+    per_row = (cell.weight_hh != 0).sum(1)
+    assert (per_row == 12).all(), "density 0.2 of 60 units: 12 links into each unit"
+
+
+def test_reservoir_is_fixed_and_seeded():
+    a, b = build_cell("esn", 2, 30, seed=7), build_cell("esn", 2, 30, seed=7)
+    assert not any(p.requires_grad for p in a.parameters())
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert torch.equal(p, q)
+    assert not torch.equal(a.weight_hh, build_cell("esn", 2, 30, seed=8).weight_hh)
+
+
+def test_leak_follows_the_equation_and_full_leak_is_fused():
+    cell = build_cell("esn", 2, 8, leak=0.3).double()
+    x, h = torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 8, dtype=torch.float64)
+    pre = x @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh
+    torch.testing.assert_close(cell(x, cell.state_type(h))[0], 0.7 * h + 0.3 * torch.tanh(pre))
+    assert cell.fused_kind is None and build_cell("esn", 2, 8).fused_kind == "rnn_tanh"
+    assert Recurrent("esn", 2, 8).chosen_executor() == "fused"
+
+
+@pytest.mark.parametrize("bad", [dict(leak=0.0), dict(density=1.5), dict(spectral_radius=-1.0)])
+def test_bad_reservoir_settings_refused(bad):
+    with pytest.raises(RecurError, match="ESN"):
+        build_cell("esn", 2, 8, **bad)
+
+
+def one_step_ahead(series):
+    s = series.float()
+    return s[:-1][None, :, None], s[1:][None, :, None]
+
+
+def test_fits_a_sine_and_continues_it_closed_loop():
+    x, y = one_step_ahead(sine(1300))
+    net = EchoStateNetwork(EchoStateConfig(1, 1, reservoir=100, input_scaling=0.5))
+    net.fit(x[:, :1000], y[:, :1000])
+    prediction, _ = net(x)
+    assert nrmse(prediction[:, 1000:], y[:, 1000:]) < 1e-4
+    generated = net.generate(x[:, :1000], 100)  # no input after step 1000: its own outputs only
+    assert nrmse(generated, y[:, 999:1099]) < 1e-3
+
+
+def test_fits_mackey_glass_one_step_ahead():
+    """Jaeger's benchmark: tau = 17 chaotic series, 400-unit reservoir, ridge read-out."""
+    x, y = one_step_ahead(mackey_glass(1600))
+    net = EchoStateNetwork(EchoStateConfig(1, 1, reservoir=400, spectral_radius=0.95, input_scaling=0.5))
+    train_error = net.fit(x[:, :1200], y[:, :1200])
+    prediction, _ = net(x)
+    assert train_error < 2e-3
+    assert nrmse(prediction[:, 1200:], y[:, 1200:]) < 2e-3
+
+
+def test_fit_refuses_mismatched_shapes():
+    net = EchoStateNetwork(EchoStateConfig(1, 1, reservoir=10, washout=5))
+    with pytest.raises(RecurError, match="fit needs"):
+        net.fit(torch.zeros(1, 20, 1), torch.zeros(1, 19, 1))
+    with pytest.raises(RecurError, match="washout"):
+        net.fit(torch.zeros(1, 4, 1), torch.zeros(1, 4, 1))
