@@ -9,8 +9,8 @@ over ``[B, T, D]``), and ``step(projected_t, state, hidden)`` does only what nee
 
 Every product with the recurrent matrix goes through ``hidden`` (a ``HiddenProjection``), never
 ``weight_hh`` directly. That one seam lets executors change how the products are done without the
-cell knowing: recurrent dropout masks ``h`` there, and the scan executor replays the forward
-products and defers their weight gradient to one large matmul after the backward loop.
+cell knowing: recurrent dropout masks ``h`` there, and the scan executor defers the products'
+weight gradient to one large matmul after the backward loop.
 """
 
 from __future__ import annotations
@@ -114,9 +114,10 @@ class Cell(nn.Module):
         """The matrix ``hidden`` multiplies by; cells with a structured W_hh (clockwork) mask it here."""
         return self.weight_hh
 
-    def hidden_projection(self, mask: torch.Tensor | None = None) -> HiddenProjection:
-        """``W_hh (h ⊙ mask) + b_hh`` for one sequence (the masked weight is built once, not per step)."""
-        return HiddenProjection(self.recurrent_weight(), self.bias_hh, mask)
+    def hidden_projection(self, mask: torch.Tensor | None = None, kind=HiddenProjection) -> HiddenProjection:
+        """``W_hh (h ⊙ mask) + b_hh`` for one sequence (the masked weight is built once, not per step);
+        ``kind`` lets an executor choose how the products are done."""
+        return kind(self.recurrent_weight(), self.bias_hh, mask)
 
     def step(self, projected: torch.Tensor, state: NamedTuple,
              hidden: HiddenProjection) -> tuple[torch.Tensor, NamedTuple]:

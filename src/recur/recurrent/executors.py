@@ -5,8 +5,8 @@
   parameters. Only for cells whose ``fused_kind`` says they are numerically identical.
 * ``run_loop``: the reference, any cell: the input projection hoisted out of the time loop
   (one matmul over all steps), then ``cell.step`` for each t under eager autograd.
-* ``run_scan`` (in ``scan.py``): any cell, same numbers as the loop, with a hand-scheduled
-  backward pass that defers the recurrent weight gradient to one large matmul.
+* ``run_scan`` (in ``scan.py``): any cell, the loop with its recurrent weight gradient deferred
+  to one large matmul after the time loop.
 
 Shapes: x ``[B, T, D]``; lengths ``[B]`` or None; state: the cell's named tuple with every field
 ``[L*dirs, B, H]`` (PyTorch's layout, index ``layer*dirs + direction``); output
@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from recur.cells.base import HiddenProjection
 
 FUSED_KERNELS = {
     "lstm": torch.lstm,
@@ -111,14 +113,17 @@ def masked_step(cell, projected_t, state, hidden, keep):
     return out * keep, new_state
 
 
-def loop_cell(cell, x, state, alive, hidden_mask):
-    """The reference: eager autograd through every step (input projection hoisted)."""
+def loop_cell(cell, x, state, alive, hidden_mask, projection=HiddenProjection):
+    """The reference: eager autograd through every step (input projection hoisted). ``projection``
+    is the class doing the recurrent products (the scan executor passes its own)."""
     projected = cell.project_input(x)  # [B, T, G*H], hoisted out of the loop
-    hidden = cell.hidden_projection(hidden_mask)
+    hidden = cell.hidden_projection(hidden_mask, projection)
     outputs = []
-    for t in range(x.shape[1]):
+    # unbind, not projected[:, t]: one backward node stacks every step's gradient, where T
+    # separate selects would each zero-fill a [B, T, G*H] gradient
+    for t, projected_t in enumerate(projected.unbind(1)):
         keep = None if alive is None else alive[:, t, None]
-        out, state = masked_step(cell, projected[:, t], state, hidden, keep)
+        out, state = masked_step(cell, projected_t, state, hidden, keep)
         outputs.append(out)
     return torch.stack(outputs, dim=1), state
 
