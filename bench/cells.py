@@ -2,8 +2,8 @@
 
 Every variant trains one char-LM step: nn.Embedding(65, 64) -> recurrent part (hidden 512, 2 layers)
 -> nn.Linear(512, 65), cross-entropy, backward, Adam step; sequence 64, batch 32, 4 and 1. Each cell
-runs as "recur" (executor auto) and "loop" (the eager reference); nn.LSTM and nn.GRU are the
-yardsticks. On a shared, noisy machine only same-run ratios mean much, so the variants are timed
+runs as "recur" (executor auto), "loop" (the eager reference) and, for cells auto runs fused, also
+"scan"; nn.LSTM and nn.GRU are the yardsticks. On a shared, noisy machine only same-run ratios mean much, so the variants are timed
 round-robin (``--seconds`` each per round) and the median chars/s over ``--rounds`` is kept.
 FLOPs/char come from FlopCounterMode (see ``set_flops``), GFLOP/s is set against a large matmul
 timed in each round, and warm-up is the wall time of a variant's first step. Targets: recur's lstm
@@ -68,7 +68,7 @@ class Variant:
     """One model under test at one batch size, with its optimizer, data and measurements."""
 
     cell: str  # recur cell name, or the yardstick's name
-    kind: str  # "recur", "loop" or "torch"
+    kind: str  # "recur" (auto), "scan", "loop" or "torch"
     executor: str
     model: CharModel
     tokens: torch.Tensor  # [B, T]
@@ -95,7 +95,8 @@ class Variant:
 
 
 def make_variants(cells: list[str], batch: int, seq_len: int, hidden: int) -> list[Variant]:
-    """The yardsticks, then "recur" and "loop" for each cell, all on the same random batch."""
+    """The yardsticks, then "recur" (auto), "scan" (where auto picked the fused kernel) and "loop" for
+    each cell, all on the same random batch."""
     tokens, targets = torch.randint(VOCAB, (batch, seq_len)), torch.randint(VOCAB, (batch, seq_len))
 
     def variant(cell, kind, executor, rnn):
@@ -106,6 +107,8 @@ def make_variants(cells: list[str], batch: int, seq_len: int, hidden: int) -> li
     for cell in cells:
         auto = Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="auto")
         variants.append(variant(cell, "recur", auto.chosen_executor(training=True), auto))
+        if auto.chosen_executor(training=True) != "scan":  # a fused cell: is the scan faster still?
+            variants.append(variant(cell, "scan", "scan", Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="scan")))
         variants.append(variant(cell, "loop", "loop", Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="loop")))
     return variants
 
@@ -137,8 +140,8 @@ def set_flops(variants: list[Variant], hidden: int) -> dict:
             v.flops_source = "FlopCounterMode" if trusted else f"analytic (FlopCounterMode counted {counted:.3g})"
         elif v.kind == "loop":
             v.flops_per_char = counted_flops_per_char(v)
-            recur_variant = next(r for r in variants if r.cell == v.cell and r.kind == "recur")
-            recur_variant.flops_per_char, recur_variant.flops_source = v.flops_per_char, "FlopCounterMode (loop)"
+            for same_math in (r for r in variants if r.cell == v.cell and r.kind in ("recur", "scan")):
+                same_math.flops_per_char, same_math.flops_source = v.flops_per_char, "FlopCounterMode (loop)"
     return check
 
 
