@@ -2,8 +2,8 @@
 
 Every variant trains one char-LM step: nn.Embedding(65, 64) -> recurrent part (hidden 512, 2 layers)
 -> nn.Linear(512, 65), cross-entropy, backward, Adam step; sequence 64, batch 32, 4 and 1. Each cell
-runs as "recur" (executor auto), "loop" (the eager reference) and, for cells auto runs fused, also
-"scan"; nn.LSTM and nn.GRU are the yardsticks. On a shared, noisy machine only same-run ratios mean much, so the variants are timed
+runs as "recur" (executor auto), "loop" (the eager reference) and, for cells with a fused kernel,
+also as the one of "fused" / "scan" that auto passed over; nn.LSTM and nn.GRU are the yardsticks. On a shared, noisy machine only same-run ratios mean much, so the variants are timed
 round-robin (``--seconds`` each per round) and the median chars/s over ``--rounds`` is kept.
 FLOPs/char come from FlopCounterMode (see ``set_flops``), GFLOP/s is set against a large matmul
 timed in each round, and warm-up is the wall time of a variant's first step. Targets: recur's lstm
@@ -40,7 +40,7 @@ from recur import Recurrent
 from recur.cells import CELLS
 
 VOCAB, EMBEDDING, LAYERS, LR = 65, 64, 2, 2e-3
-DEFAULT_CELLS = "lstm,gru,gru-seed,clockwork,depth-gated,layernorm-lstm"
+DEFAULT_CELLS = "lstm,gru,elman,gru-seed,clockwork,depth-gated,layernorm-lstm,esn"
 YARDSTICKS = {"nn.LSTM": (nn.LSTM, 4), "nn.GRU": (nn.GRU, 3)}  # layer class, gate blocks G
 FUSED_TARGET = {"lstm": "nn.LSTM", "gru": "nn.GRU"}  # cells held to the fused layer's chars/s
 SPEED_TARGET, WARMUP_TARGET_S = 1.0, 20.0
@@ -68,7 +68,7 @@ class Variant:
     """One model under test at one batch size, with its optimizer, data and measurements."""
 
     cell: str  # recur cell name, or the yardstick's name
-    kind: str  # "recur" (auto), "scan", "loop" or "torch"
+    kind: str  # "recur" (auto), "fused" or "scan" (the one auto passed over), "loop" or "torch"
     executor: str
     model: CharModel
     tokens: torch.Tensor  # [B, T]
@@ -95,8 +95,8 @@ class Variant:
 
 
 def make_variants(cells: list[str], batch: int, seq_len: int, hidden: int) -> list[Variant]:
-    """The yardsticks, then "recur" (auto), "scan" (where auto picked the fused kernel) and "loop" for
-    each cell, all on the same random batch."""
+    """The yardsticks, then "recur" (auto), the fused/scan executor auto passed over (for cells with a
+    fused kernel) and "loop" for each cell, all on the same random batch."""
     tokens, targets = torch.randint(VOCAB, (batch, seq_len)), torch.randint(VOCAB, (batch, seq_len))
 
     def variant(cell, kind, executor, rnn):
@@ -106,9 +106,11 @@ def make_variants(cells: list[str], batch: int, seq_len: int, hidden: int) -> li
                 for name, (layer, _) in YARDSTICKS.items()]
     for cell in cells:
         auto = Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="auto")
-        variants.append(variant(cell, "recur", auto.chosen_executor(training=True), auto))
-        if auto.chosen_executor(training=True) != "scan":  # a fused cell: is the scan faster still?
-            variants.append(variant(cell, "scan", "scan", Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="scan")))
+        chosen = auto.chosen_executor(training=True, needs_grad=True)
+        variants.append(variant(cell, "recur", chosen, auto))
+        if auto.cells[0].fused_kind is not None:  # time the executor auto passed over too
+            other = "scan" if chosen == "fused" else "fused"
+            variants.append(variant(cell, other, other, Recurrent(cell, EMBEDDING, hidden, LAYERS, executor=other)))
         variants.append(variant(cell, "loop", "loop", Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="loop")))
     return variants
 
@@ -140,7 +142,7 @@ def set_flops(variants: list[Variant], hidden: int) -> dict:
             v.flops_source = "FlopCounterMode" if trusted else f"analytic (FlopCounterMode counted {counted:.3g})"
         elif v.kind == "loop":
             v.flops_per_char = counted_flops_per_char(v)
-            for same_math in (r for r in variants if r.cell == v.cell and r.kind in ("recur", "scan")):
+            for same_math in (r for r in variants if r.cell == v.cell and r.kind in ("recur", "scan", "fused")):
                 same_math.flops_per_char, same_math.flops_source = v.flops_per_char, "FlopCounterMode (loop)"
     return check
 
@@ -266,7 +268,8 @@ def main() -> None:
     for cell in skipped:
         print(f"note: cell {cell!r} is not in recur's CELLS yet; skipped", file=sys.stderr)
 
-    per_batch = (len(YARDSTICKS) + 2 * len(cells)) * (settings["rounds"] + 1)  # warm-up + each round
+    variant_count = len(make_variants(cells, 1, settings["seq_len"], settings["hidden"]))
+    per_batch = variant_count * (settings["rounds"] + 1)  # warm-up + each round
     measured, checks, peaks = {}, {}, []
     with tqdm(total=per_batch * len(batches), desc="cells", unit="variant", file=sys.stderr) as bar:
         for batch in batches:

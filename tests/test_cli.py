@@ -124,3 +124,28 @@ def test_cli_resume_20_plus_20_equals_40(tmp_path, text_file, capsys):
     assert main(["train", "charlm", "--out", str(tmp_path / "b"), "--max-steps", "40", "--resume"]) == 0
     a, b = (checkpoint.read_tensors(tmp_path / run / "last", "model") for run in "ab")
     assert all(bool((a[k] == b[k]).all()) for k in a)
+
+
+@pytest.mark.parametrize("cell", ["clockwork", "depth-gated", "layernorm-lstm", "esn"])
+def test_every_new_cell_trains_and_samples(tmp_path, text_file, cell, capsys):
+    out = tmp_path / cell
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(out), "--max-steps", "3", "--cell", cell,
+                 "--recurrent-dropout", "0.1", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["sample", str(out), "--prime", "Th", "--length", "20", "--seed", "3"]) == 0
+    written = capsys.readouterr().out
+    assert written.startswith("Th") and len(written) == 2 + 20
+
+
+def test_cell_options_reach_the_cell_and_the_checkpoint(tmp_path, text_file, capsys):
+    out = tmp_path / "cw"
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(out), "--max-steps", "2",
+                 "--cell", "clockwork", "--cell-option", "periods=[1,3]", *TINY]) == 0
+    config = json.loads((out / "last" / "config.json").read_text())
+    assert config["model"]["cell_options"] == {"periods": [1, 3]}
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(tmp_path / "x"), "--max-steps", "2",
+                 "--cell", "clockwork", "--cell-option", "period=2", *TINY]) == 2
+    assert "has no option period; its options: bias, modules, periods" in capsys.readouterr().err
+    assert main(["train", "charlm", "--data", str(text_file), "--out", str(tmp_path / "y"), "--max-steps", "2",
+                 "--cell-option", "periods", *TINY]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
             shown = DEFAULT_MINUTES if name == "minutes" else default_of.get(name)
             section.add_argument("--" + name.replace("_", "-"), type=kind, default=None, choices=CHOICES.get(name),
                                  help=f"default: {shown}" if shown is not None else None)
+    train.add_argument_group("model").add_argument(
+        "--cell-option", action="append", metavar="NAME=VALUE", default=None,
+        help="a cell's own setting, repeatable; VALUE is read as JSON when it parses, e.g. "
+             "--cell-option periods=[1,2,4,8] --cell-option spectral_radius=0.95")
     train.set_defaults(run=run_train)
 
     evaluate = sub.add_parser("eval", help="loss and bits per character of a checkpoint on a text")
@@ -108,7 +112,7 @@ def run_train(args) -> int:
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
         data = charlm.CharDataConfig(**given(args, DATA_FLAGS), source=str(Path(args.data).resolve()) if args.data else "")
         text = charlm.load_training_text(data.source)
-        task = charlm.CharLMTask.from_text(text, data, **given(args, MODEL_FLAGS))
+        task = charlm.CharLMTask.from_text(text, data, **given(args, MODEL_FLAGS), **parse_cell_options(args))
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
         config = TrainConfig(**train_options)
@@ -121,9 +125,25 @@ def run_train(args) -> int:
     return 0
 
 
+def parse_cell_options(args) -> dict:
+    """``--cell-option NAME=VALUE`` flags as ``{"cell_options": {NAME: VALUE}}`` (empty if none given)."""
+    if not args.cell_option:
+        return {}
+    options = {}
+    for item in args.cell_option:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise RecurError(f"--cell-option wants NAME=VALUE, got {item!r}")
+        try:
+            options[name.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name.strip()] = value
+    return {"cell_options": options}
+
+
 def resume_task(args, out: Path):
     """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own."""
-    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS])
+    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS, "cell_option"])
     if changed:
         raise RecurError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in changed)} when resuming")
     last = checkpoint.resolve(out / "last")

@@ -66,9 +66,13 @@ def test_scan_gradient_passes_finite_differences():
     assert torch.autograd.gradcheck(lambda x: layer(x)[0], (x,))
 
 
-def test_auto_picks_fused_for_pytorch_equivalents_and_scan_otherwise():
+def test_auto_picks_the_measured_fastest_executor():
     assert Recurrent("lstm", D, H).chosen_executor() == "fused"
     assert Recurrent("gru-seed", D, H).chosen_executor() == "scan"
+    gru = Recurrent("gru", D, H)
+    assert gru.chosen_executor() == "scan", "on a CPU the deferred weight gradient beats torch.gru in training"
+    with torch.no_grad():
+        assert gru.chosen_executor() == "fused", "no weight gradient to defer: the kernel's forward is faster"
     dropping = Recurrent("lstm", D, H, recurrent_dropout=0.3)
     assert dropping.chosen_executor(training=True) == "scan", "the fused kernel cannot mask h_{t-1}"
     assert dropping.chosen_executor(training=False) == "fused"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from functools import partial
 
 from recur.cells.base import Cell, HiddenProjection
@@ -30,16 +31,30 @@ CELLS = {
 
 
 def build_cell(name: str, input_size: int, hidden_size: int, **options) -> Cell:
-    """Build a registered cell; an unknown name is refused with the list of valid ones."""
+    """Build a registered cell; an unknown name or option is refused with the valid ones."""
     try:
         factory = CELLS[name]
     except KeyError:
         raise RecurError(f"unknown cell {name!r}; choose one of: {', '.join(CELLS)}") from None
+    accepted = cell_options(name)
+    unknown = sorted(set(options) - set(accepted) - {"lower_memory"})
+    if unknown:
+        raise RecurError(f"cell {name!r} has no option {', '.join(unknown)}; "
+                         f"its options: {', '.join(accepted) or 'none'}")
     return factory(input_size, hidden_size, **options)
+
+
+def cell_options(name: str) -> list[str]:
+    """The keyword options a registered cell takes beyond its sizes (e.g. clockwork's ``periods``)."""
+    factory = CELLS[name]
+    fixed = factory.keywords if isinstance(factory, partial) else {}
+    cls = factory.func if isinstance(factory, partial) else factory
+    skip = {"self", "input_size", "hidden_size", "lower_memory", *fixed}
+    return [p for p in inspect.signature(cls.__init__).parameters if p not in skip]
 
 
 __all__ = [
     "CELLS", "Cell", "ClockworkCell", "ClockworkState", "DepthGatedLSTMCell", "EchoStateCell", "ElmanCell",
     "ElmanState", "GRUCell", "HiddenProjection", "IRNNCell", "LSTMCell", "LSTMState", "LayerNormLSTMCell",
-    "SeedGRUCell", "build_cell",
+    "SeedGRUCell", "build_cell", "cell_options",
 ]

@@ -10,7 +10,7 @@ where x_t is a one-hot character; ``nn.Embedding`` is the same as multiplying by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from torch import nn
 
@@ -27,6 +27,7 @@ class LanguageModelConfig:
     embedding: int = 64
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
+    cell_options: dict = field(default_factory=dict)  # e.g. {"periods": [1, 2, 4]} for clockwork
 
 
 class LanguageModel(nn.Module):
@@ -39,7 +40,7 @@ class LanguageModel(nn.Module):
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embedding)
         self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout,
-                             recurrent_dropout=config.recurrent_dropout)
+                             recurrent_dropout=config.recurrent_dropout, **config.cell_options)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)
 

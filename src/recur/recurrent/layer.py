@@ -14,6 +14,7 @@ from recur.recurrent.executors import run_fused, run_loop
 from recur.recurrent.scan import run_scan
 
 EXECUTORS = {"fused": run_fused, "scan": run_scan, "loop": run_loop}
+SCAN_BEATS_FUSED_ON_CPU = {"gru", "rnn_tanh", "rnn_relu"}  # training, 2 CPU cores: docs/performance.md
 
 
 class Recurrent(nn.Module):
@@ -28,9 +29,9 @@ class Recurrent(nn.Module):
     * ``dropout`` applies between layers, as in ``nn.LSTM``.
     * ``recurrent_dropout``: variational dropout (Gal & Ghahramani 2016), one mask per sequence on
       each cell's input and on its recurrent state, for any cell.
-    * ``executor``: ``"auto"`` picks PyTorch's fused kernel when the cell has one (and no
-      recurrent dropout is active), else the scan; ``"fused"``, ``"scan"`` or ``"loop"`` (the eager
-      reference) force one. All give the same numbers.
+    * ``executor``: ``"auto"`` picks the fastest measured (see ``chosen_executor``); ``"fused"``
+      (PyTorch's kernel), ``"scan"`` or ``"loop"`` (the eager reference) force one. All give the
+      same numbers.
     """
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, layers: int = 1, dropout: float = 0.0,
@@ -63,13 +64,25 @@ class Recurrent(nn.Module):
             raise RecurError("the fused kernel cannot apply recurrent dropout; use executor 'scan', 'loop' or 'auto'")
         self.executor = executor
 
-    def chosen_executor(self, training: bool | None = None) -> str:
-        """The executor a forward pass in this mode runs (``training`` defaults to the module's)."""
-        training = self.training if training is None else training
+    def chosen_executor(self, training: bool | None = None, needs_grad: bool | None = None) -> str:
+        """The executor a forward pass runs; ``training`` defaults to the module's mode and
+        ``needs_grad`` to whether autograd is on and the recurrent weights want gradients.
+
+        Auto: a cell without a fused kernel, or recurrent dropout in training, runs on the scan.
+        Otherwise the fused kernel, except on a CPU where the scan's deferred weight gradient beats
+        PyTorch's GRU and RNN kernels when the weights are being trained (measured in
+        bench/results/cells.json: docs/performance.md); its LSTM kernel (oneDNN) stays ahead.
+        """
         if self.executor != "auto":
             return self.executor
-        dropping = training and self.recurrent_dropout > 0
-        return "fused" if self.cells[0].fused_kind is not None and not dropping else "scan"
+        training = self.training if training is None else training
+        cell = self.cells[0]
+        if cell.fused_kind is None or (training and self.recurrent_dropout > 0):
+            return "scan"
+        if needs_grad is None:
+            needs_grad = torch.is_grad_enabled() and cell.weight_hh.requires_grad
+        on_cpu = cell.weight_hh.device.type == "cpu"
+        return "scan" if on_cpu and needs_grad and cell.fused_kind in SCAN_BEATS_FUSED_ON_CPU else "fused"
 
     @property
     def output_size(self) -> int:
