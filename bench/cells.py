@@ -3,8 +3,10 @@
 Every variant trains one char-LM step: nn.Embedding(65, 64) -> recurrent part (hidden 512, 2 layers)
 -> nn.Linear(512, 65), cross-entropy, backward, Adam step; sequence 64, batch 32, 4 and 1. Each cell
 runs as "recur" (executor auto), "loop" (the eager reference) and, for cells with a fused kernel,
-also as the one of "fused" / "scan" that auto passed over; nn.LSTM and nn.GRU are the yardsticks. On a shared, noisy machine only same-run ratios mean much, so the variants are timed
-round-robin (``--seconds`` each per round) and the median chars/s over ``--rounds`` is kept.
+also as the one of "fused" / "scan" that auto passed over; nn.LSTM and nn.GRU are the yardsticks.
+On a shared, noisy machine only same-run ratios mean much, so the variants are timed
+round-robin (``--seconds`` each per round); chars/s is the median over ``--rounds``, and each ratio
+the median of the per-round ratios.
 FLOPs/char come from FlopCounterMode (see ``set_flops``), GFLOP/s is set against a large matmul
 timed in each round, and warm-up is the wall time of a variant's first step. Targets: recur's lstm
 and gru >= 1.0x the matching fused layer's chars/s; other cells >= 1.0x nn.GRU's GFLOP/s (equal
@@ -20,11 +22,9 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from tqdm import tqdm
 import recur
 from recur import Recurrent
 from recur.cells import CELLS
+from results_file import write_results
 
 VOCAB, EMBEDDING, LAYERS, LR = 65, 64, 2, 2e-3
 DEFAULT_CELLS = "lstm,gru,elman,gru-seed,clockwork,depth-gated,layernorm-lstm,esn"
@@ -106,7 +107,7 @@ def make_variants(cells: list[str], batch: int, seq_len: int, hidden: int) -> li
                 for name, (layer, _) in YARDSTICKS.items()]
     for cell in cells:
         auto = Recurrent(cell, EMBEDDING, hidden, LAYERS, executor="auto")
-        chosen = auto.chosen_executor(training=True, needs_grad=True)
+        chosen = auto.chosen_executor(training=True)  # as in a training step: autograd on
         variants.append(variant(cell, "recur", chosen, auto))
         if auto.cells[0].fused_kind is not None:  # time the executor auto passed over too
             other = "scan" if chosen == "fused" else "fused"
@@ -168,23 +169,32 @@ def time_steps(variant: Variant, seconds: float) -> float:
     return steps * variant.chars / (time.perf_counter() - start)
 
 
+def paired_ratio(rounds: list[float], baseline_rounds: list[float]) -> float:
+    """Median over rounds of the per-round ratio: each round times every variant within seconds of
+    the others, so a ratio taken inside a round cancels most of the machine's drift."""
+    return statistics.median(a / b for a, b in zip(rounds, baseline_rounds))
+
+
 def summarise(variants: list[Variant], batch: int, peak: float) -> list[dict]:
-    """One row per variant: median chars/s, ratios to the yardsticks, GFLOP/s and the targets."""
-    median = {(v.cell, v.kind): statistics.median(v.chars_per_s) for v in variants}
-    gflops = {(v.cell, v.kind): median[(v.cell, v.kind)] * v.flops_per_char / 1e9 for v in variants}
-    gru, lstm = ("nn.GRU", "torch"), ("nn.LSTM", "torch")
+    """One row per variant: median chars/s, paired ratios to the yardsticks, GFLOP/s and the targets."""
+    by_key = {(v.cell, v.kind): v for v in variants}
+    gru, lstm = by_key[("nn.GRU", "torch")], by_key[("nn.LSTM", "torch")]
     rows = []
     for v in variants:
-        key = (v.cell, v.kind)
+        chars_per_s = statistics.median(v.chars_per_s)
+        gflops = chars_per_s * v.flops_per_char / 1e9
+        x_gru = paired_ratio(v.chars_per_s, gru.chars_per_s)
         row = {"cell": v.cell, "variant": v.kind, "executor": v.executor, "batch": batch,
-               "chars_per_s": median[key], "chars_per_s_rounds": v.chars_per_s,
-               "x_nn_gru": median[key] / median[gru], "x_nn_lstm": median[key] / median[lstm],
-               "x_nn_gru_equal_flops": gflops[key] / gflops[gru], "flops_per_char": v.flops_per_char,
-               "flops_source": v.flops_source, "gflops": gflops[key], "peak_fraction": gflops[key] / peak,
+               "chars_per_s": chars_per_s, "chars_per_s_rounds": v.chars_per_s,
+               "x_nn_gru": x_gru, "x_nn_lstm": paired_ratio(v.chars_per_s, lstm.chars_per_s),
+               "x_nn_gru_equal_flops": x_gru * v.flops_per_char / gru.flops_per_char,
+               "flops_per_char": v.flops_per_char,
+               "flops_source": v.flops_source, "gflops": gflops, "peak_fraction": gflops / peak,
                "warmup_s": v.warmup_s, "target": None, "speed_met": None, "warmup_met": None}
         if v.kind == "recur":
             yardstick = FUSED_TARGET.get(v.cell)
-            ratio = row["x_nn_gru_equal_flops"] if yardstick is None else median[key] / median[(yardstick, "torch")]
+            ratio = (row["x_nn_gru_equal_flops"] if yardstick is None
+                     else paired_ratio(v.chars_per_s, by_key[(yardstick, "torch")].chars_per_s))
             row["target"] = (f">= {SPEED_TARGET}x {yardstick} chars/s" if yardstick
                              else f">= {SPEED_TARGET}x nn.GRU GFLOP/s")
             row["speed_met"], row["warmup_met"] = ratio >= SPEED_TARGET, v.warmup_s <= WARMUP_TARGET_S
@@ -230,20 +240,29 @@ def print_table(rows: list[dict], peak: float, quick: bool) -> None:
         print("* FlopCounterMode did not count this yardstick's fused kernel; FLOPs/char is the analytic formula")
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The recur rows (and the executor auto passed over) as the Markdown table in docs/performance.md."""
+    header = ["cell", "B", "executor", "chars/s", "× nn.GRU", "× nn.LSTM", "× nn.GRU at equal FLOPs",
+              "FLOPs/char", "% of matmul peak", "warm-up s", "target"]
+    lines = ["| " + " | ".join(header) + " |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        if r["variant"] == "loop":
+            continue
+        name = r["cell"] if r["variant"] in ("recur", "torch") else f"{r['cell']} ({r['variant']}, not chosen)"
+        target = "" if r["target"] is None else ("met" if r["speed_met"] and r["warmup_met"] else "**missed**")
+        lines.append(f"| {name} | {r['batch']} | {r['executor']} | {r['chars_per_s']:,.0f} | {r['x_nn_gru']:.2f} "
+                     f"| {r['x_nn_lstm']:.2f} | {r['x_nn_gru_equal_flops']:.2f} | {r['flops_per_char'] / 1e6:.2f}M "
+                     f"| {100 * r['peak_fraction']:.0f} | {r['warmup_s']:.2f} | {target} |")
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (or the platform's guess where there is none)."""
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
                 platform.processor())
-
-
-def write_json(report: dict, out: Path) -> None:
-    """Write to a temp file beside ``out`` and rename it into place, so a reader never sees half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
-        f.write(json.dumps(report, indent=2) + "\n")
-    os.replace(f.name, out)
 
 
 def main() -> None:
@@ -256,7 +275,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (hidden 64, sequence 16): smoke test only")
     parser.add_argument("--out", type=Path, help="JSON results (default bench/results/cells.json, "
                                                  "quick: cells-quick.json)")
+    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
+                        help="print a saved run's table as Markdown and exit (measures nothing)")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table(json.loads(args.markdown.read_text())["rows"]))
+        return
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -292,7 +316,7 @@ def main() -> None:
         "rows": rows,
     }
     out = args.out or RESULTS / ("cells-quick.json" if args.quick else "cells.json")
-    write_json(report, out)
+    write_results(report, out)
     print(f"wrote {out}")
 
 

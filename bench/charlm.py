@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from recur.tasks.charlm import load_training_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from charlm_baseline import BATCH, CLIP, EMBEDDING, LAYERS, LR, SEQ_LEN, train_baseline  # noqa: E402
+from results_file import write_results  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "charlm.json"
 
@@ -97,7 +97,7 @@ def main() -> None:
         "ratio_chars_per_s": {f"{n}/baseline": summary[n]["chars_per_s_vs_baseline"] for n in names[1:]},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_results(report, args.out)
 
     print(f"\ncharlm, {args.seconds:g} s each, hidden {args.hidden}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")

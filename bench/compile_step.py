@@ -7,16 +7,15 @@ hidden-512 layer over batch 32 x 64 steps against the same layer uncompiled, alt
 It reports the first call's seconds (the compile) and the ratio of steady-state times.
 
     python bench/compile_step.py                     # gru-seed, writes bench/results/compile_step.json
+    TORCHINDUCTOR_CACHE_DIR=$(mktemp -d) python bench/compile_step.py   # a cold compile
     python bench/compile_step.py --cell layernorm-lstm --rounds 5
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import torch
 
 from recur import Recurrent
 from recur.recurrent import scan
+from results_file import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -69,6 +69,7 @@ def main() -> None:
     report = {
         "cell": args.cell, "hidden": args.hidden, "batch": args.batch, "seq_len": args.seq_len,
         "threads": args.threads, "torch": torch.__version__,
+        "inductor_cache_dir": os.environ.get("TORCHINDUCTOR_CACHE_DIR", "default (warm if compiled before)"),
         "first_call_s": {"compiled": compile_s, "eager": warm_eager_s},
         "seconds_per_pass": times, "median_s": median,
         "compiled_speed_vs_eager_scan": median["eager"] / median["compiled"],
@@ -76,10 +77,7 @@ def main() -> None:
     print(f"{args.cell}: first call {compile_s:.1f} s compiled vs {warm_eager_s:.2f} s eager; "
           f"steady state {median['compiled'] * 1e3:.0f} ms vs {median['eager'] * 1e3:.0f} ms per pass "
           f"(compiled = {report['compiled_speed_vs_eager_scan']:.2f}x the eager scan's speed)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=args.out.parent, suffix=".tmp", delete=False) as tmp:
-        json.dump(report, tmp, indent=2)
-    os.replace(tmp.name, args.out)
+    write_results(report, args.out)
     print(f"wrote {args.out}")
 
 

@@ -54,7 +54,8 @@ class ClockworkCell(Cell):
         if not periods or any(int(p) != p or p < 1 for p in periods):
             raise RecurError(f"clockwork periods must be positive integers, got {list(periods)}")
         if list(periods) != sorted(periods):
-            raise RecurError(f"clockwork periods must be in increasing order (fastest module first), got {list(periods)}")
+            raise RecurError(f"clockwork periods must be in increasing order (fastest module first), "
+                             f"got {list(periods)}")
         if hidden_size < len(periods):
             raise RecurError(f"hidden size {hidden_size} is too small for {len(periods)} clockwork modules")
         self.periods = periods

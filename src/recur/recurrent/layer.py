@@ -51,8 +51,8 @@ class Recurrent(nn.Module):
         for layer in range(layers):
             for _ in range(self.directions):
                 size = input_size if layer == 0 else hidden_size * self.directions
-                linked = layer > 0 and cells[0].takes_lower_memory
-                cells.append(build_cell(cell, size, hidden_size, **cell_options, **({"lower_memory": True} if linked else {})))
+                linked = {"lower_memory": True} if layer > 0 and cells[0].takes_lower_memory else {}
+                cells.append(build_cell(cell, size, hidden_size, **cell_options, **linked))
         if cells[0].takes_lower_memory and bidirectional:
             raise RecurError(f"cell {cell!r} links each layer's memory to the layer below; it runs one direction only")
         self.cells = nn.ModuleList(cells)
