@@ -81,13 +81,9 @@ class Cell(nn.Module):
         self.bias_hh = nn.Parameter(torch.empty(rows)) if bias else None
         self.reset_parameters()
 
-    @property
-    def output_size(self) -> int:
-        """Width of ``step``'s output; the layer above reads all of it (see ``pass_up``)."""
-        return self.hidden_size
-
     def visible(self, output: torch.Tensor) -> torch.Tensor:
-        """The part of the top layer's output a user sees: ``[..., output_size] -> [..., H]``."""
+        """The part of the top layer's step outputs a user sees (``[..., H]``; a cell whose step
+        returns more, for the layer above, slices it here)."""
         return output
 
     def pass_up(self, output: torch.Tensor, dropout: float, training: bool) -> torch.Tensor:

@@ -47,10 +47,6 @@ class DepthGatedLSTMCell(Cell):
         if lower_memory:
             self.depth_peephole = nn.Parameter(torch.zeros(2, H))  # w_cd (own c_{t-1}), w_ld (c_t^L)
 
-    @property
-    def output_size(self) -> int:
-        return 2 * self.hidden_size
-
     def visible(self, output):
         return output[..., : self.hidden_size]
 
