@@ -8,8 +8,8 @@ on preallocated buffers:
     xh    = [x_t, h_{t-1}]                          one buffer per layer, written in place
     z     = xh @ W + b                              W = [W_ih | W_hh]ᵀ: one matmul for all gates
     LSTM  : i, f, g, o = σ, σ, tanh, σ of z's four blocks;  c = f ⊙ c + i ⊙ g;  h = o ⊙ tanh(c)
-    GRU   : z's blocks are [r, u, n_x, n_h] (W_in and W_hn kept apart, as r multiplies W_hn h + b_hn)
-            r, u = σ(·);  n = tanh(n_x + r ⊙ n_h);  h = (1 − u) ⊙ n + u ⊙ h
+    GRU   : z_x = x W_ihᵀ + b_ih, z_h = h W_hhᵀ + b_hh apart, as r multiplies W_hn h + b_hn:
+            r, u = σ(z_x + z_h) over their blocks;  n = tanh(n_x + r ⊙ n_h);  h = (1 − u) ⊙ n + u ⊙ h
     Elman : h = tanh(z) or relu(z)
     logits = h_top @ W_outᵀ + b_out
 
@@ -35,7 +35,7 @@ def sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 class PackedLayer:
-    """One layer's weights as ``W [D+H, G'*H]`` and ``b [G'*H]``, and its state buffers."""
+    """One layer's weights, transposed for ``x @ W``, and its state buffers."""
 
     def __init__(self, cell, dtype):
         kind, H, D = cell.fused_kind, cell.hidden_size, cell.input_size
@@ -43,26 +43,21 @@ class PackedLayer:
         w_hh = cell.weight_hh.detach().double().numpy()
         b_ih = np.zeros(w_ih.shape[0]) if cell.bias_ih is None else cell.bias_ih.detach().double().numpy()
         b_hh = np.zeros(w_hh.shape[0]) if cell.bias_hh is None else cell.bias_hh.detach().double().numpy()
-        if kind == "gru":  # rows r, z, n: keep the candidate's input and hidden parts apart
-            zeros = np.zeros((H, D + H))
-            rz = np.concatenate([w_ih[: 2 * H], w_hh[: 2 * H]], axis=1)
-            n_x = zeros.copy()
-            n_x[:, :D] = w_ih[2 * H :]
-            n_h = zeros
-            n_h[:, D:] = w_hh[2 * H :]
-            weight = np.concatenate([rz, n_x, n_h])
-            bias = np.concatenate([b_ih[: 2 * H] + b_hh[: 2 * H], b_ih[2 * H :], b_hh[2 * H :]])
-        else:
-            weight = np.concatenate([w_ih, w_hh], axis=1)
-            bias = b_ih + b_hh
         self.kind, self.input_size, self.hidden_size = kind, D, H
-        self.weight = np.ascontiguousarray(weight.T, dtype=dtype)  # [D+H, G'*H]
-        self.bias = bias.astype(dtype)
+        if kind == "gru":  # r multiplies W_hn h + b_hn: the input and hidden products stay apart
+            self.weight = np.ascontiguousarray(w_ih.T, dtype=dtype)  # [D, 3H]
+            self.bias = b_ih.astype(dtype)
+            self.weight_h = np.ascontiguousarray(w_hh.T, dtype=dtype)  # [H, 3H]
+            self.bias_h = b_hh.astype(dtype)
+        else:  # one matmul over [x, h]
+            self.weight = np.ascontiguousarray(np.concatenate([w_ih, w_hh], axis=1).T, dtype=dtype)  # [D+H, G*H]
+            self.bias = (b_ih + b_hh).astype(dtype)
 
     def reset(self, batch: int) -> None:
         dtype, H = self.weight.dtype, self.hidden_size
         self.xh = np.zeros((batch, self.input_size + H), dtype)
         self.z = np.zeros((batch, self.weight.shape[1]), dtype)
+        self.zh = np.zeros((batch, self.weight.shape[1]), dtype) if self.kind == "gru" else None
         self.c = np.zeros((batch, H), dtype)
         self.scratch = np.zeros((batch, H), dtype)
 
@@ -72,20 +67,15 @@ class PackedLayer:
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """``x [B, D] -> h [B, H]`` (a view of this layer's buffer, valid until its next step)."""
-        H, xh, z = self.hidden_size, self.xh, self.z
-        xh[:, : self.input_size] = x
-        np.matmul(xh, self.weight, out=z)
-        z += self.bias
-        h = self.h
-        if self.kind == "lstm":
-            i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
-            sigmoid(i, i), sigmoid(f, f), np.tanh(g, out=g), sigmoid(o, o)
-            self.c *= f
-            self.c += i * g
-            np.tanh(self.c, out=self.scratch)
-            np.multiply(o, self.scratch, out=h)
-        elif self.kind == "gru":
-            r, u, n_x, n_h = (z[:, k * H : (k + 1) * H] for k in range(4))
+        H, xh, z, h = self.hidden_size, self.xh, self.z, self.h
+        if self.kind == "gru":
+            np.matmul(x, self.weight, out=z)
+            z += self.bias
+            np.matmul(h, self.weight_h, out=self.zh)
+            self.zh += self.bias_h
+            z[:, : 2 * H] += self.zh[:, : 2 * H]
+            r, u, n_x = (z[:, k * H : (k + 1) * H] for k in range(3))
+            n_h = self.zh[:, 2 * H :]
             sigmoid(r, r), sigmoid(u, u)
             n_h *= r
             n_x += n_h
@@ -93,6 +83,17 @@ class PackedLayer:
             h -= n_x  # h_{t-1} − n
             h *= u
             h += n_x  # h = n + u ⊙ (h_{t-1} − n) = (1 − u) ⊙ n + u ⊙ h_{t-1}
+            return h
+        xh[:, : self.input_size] = x
+        np.matmul(xh, self.weight, out=z)
+        z += self.bias
+        if self.kind == "lstm":
+            i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
+            sigmoid(i, i), sigmoid(f, f), np.tanh(g, out=g), sigmoid(o, o)
+            self.c *= f
+            self.c += i * g
+            np.tanh(self.c, out=self.scratch)
+            np.multiply(o, self.scratch, out=h)
         elif self.kind == "rnn_tanh":
             np.tanh(z, out=h)
         else:

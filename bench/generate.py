@@ -1,0 +1,168 @@
+"""Step-by-step generation speed: recur's packed engine against PyTorch stepping and a plain NumPy loop.
+
+For a 2×512 LSTM and a 3×256 GRU character model (vocabulary 65, embedding 64), each variant feeds
+one token per sequence and computes the next-token logits, at batch 1, 8 and 64:
+
+* ``recur``: ``recur.generate.engine.StepEngine`` (what ``recur sample`` runs);
+* ``torch``: ``nn.Embedding`` -> ``nn.LSTM``/``nn.GRU`` -> ``nn.Linear`` called once per step under
+  ``torch.no_grad()``, carrying the state, the usual way to sample with PyTorch;
+* ``numpy``: a direct NumPy transcription of the equations (concatenate, matmul, gate functions).
+
+The variants are timed round-robin (``--seconds`` each per round); chars/s is the median over the
+rounds and each ratio the median of per-round ratios. Weights read per step (fp32 bytes of every
+recurrent layer and the read-out) over the step time gives the implied memory bandwidth. One
+thread by default, as the issue's limits are stated (set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS).
+
+    python bench/generate.py                 # writes bench/results/generate.json
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from recur.generate.engine import StepEngine  # noqa: E402
+from recur.models import LanguageModel, LanguageModelConfig  # noqa: E402
+from results_file import write_results  # noqa: E402
+
+VOCAB, EMBEDDING = 65, 64
+MODELS = {"lstm 2x512": ("lstm", 512, 2), "gru 3x256": ("gru", 256, 3)}
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def torch_stepper(model: LanguageModel, batch: int):
+    """Plain PyTorch with the model's weights: nn.LSTM/nn.GRU called one step at a time."""
+    cfg = model.config
+    layer = (nn.LSTM if cfg.cell == "lstm" else nn.GRU)(cfg.embedding, cfg.hidden, cfg.layers, batch_first=True)
+    for index, cell in enumerate(model.rnn.cells):
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(layer, f"{name}_l{index}").data.copy_(getattr(cell, name).data)
+    layer.eval()
+    state = None
+    ids = torch.zeros(batch, 1, dtype=torch.long)
+
+    def step():
+        nonlocal state
+        with torch.no_grad():
+            out, state = layer(model.embed(ids), state)
+            return model.head(out[:, -1])
+
+    return step
+
+
+def numpy_stepper(model: LanguageModel, batch: int):
+    """The equations written out in NumPy, allocating as they go: the yardstick."""
+    embed = model.embed.weight.detach().numpy()
+    cells = [(c.weight_ih.detach().numpy(), c.weight_hh.detach().numpy(),
+              (c.bias_ih + c.bias_hh).detach().numpy(), c.bias_ih.detach().numpy(), c.bias_hh.detach().numpy())
+             for c in model.rnn.cells]
+    head_w, head_b = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
+    H, lstm = model.config.hidden, model.config.cell == "lstm"
+    h = [np.zeros((batch, H), np.float32) for _ in cells]
+    c = [np.zeros((batch, H), np.float32) for _ in cells]
+    ids = np.zeros(batch, dtype=np.int64)
+
+    def sig(v):
+        return 1 / (1 + np.exp(-v))
+
+    def step():
+        x = embed[ids]
+        for k, (w_ih, w_hh, b, b_ih, b_hh) in enumerate(cells):
+            if lstm:
+                z = x @ w_ih.T + h[k] @ w_hh.T + b
+                i, f, g, o = np.split(z, 4, axis=1)
+                c[k] = sig(f) * c[k] + sig(i) * np.tanh(g)
+                h[k] = sig(o) * np.tanh(c[k])
+            else:
+                gx, gh = x @ w_ih.T + b_ih, h[k] @ w_hh.T + b_hh
+                r, u = sig(gx[:, :H] + gh[:, :H]), sig(gx[:, H:2 * H] + gh[:, H:2 * H])
+                n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+                h[k] = (1 - u) * n + u * h[k]
+            x = h[k]
+        return x @ head_w.T + head_b
+
+    return step
+
+
+def recur_stepper(model: LanguageModel, batch: int):
+    engine = StepEngine(model)
+    engine.reset(batch)
+    ids = np.zeros(batch, dtype=np.int64)
+    return lambda: engine.step(ids)
+
+
+STEPPERS = {"recur": recur_stepper, "torch": torch_stepper, "numpy": numpy_stepper}
+
+
+def steps_per_second(step, seconds: float) -> float:
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    return steps / (time.perf_counter() - start)
+
+
+def weight_bytes(model: LanguageModel) -> int:
+    """fp32 bytes read per step: every recurrent weight matrix and the read-out."""
+    tensors = [p for cell in model.rnn.cells for p in (cell.weight_ih, cell.weight_hh)] + [model.head.weight]
+    return 4 * sum(t.numel() for t in tensors)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", default="1,8,64")
+    parser.add_argument("--seconds", type=float, default=1.0, help="per variant per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=RESULTS / "generate.json")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    rows = []
+    for label, (cell, hidden, layers) in MODELS.items():
+        model = LanguageModel(LanguageModelConfig(VOCAB, cell=cell, hidden=hidden, layers=layers,
+                                                  embedding=EMBEDDING)).eval()
+        for batch in (int(b) for b in args.batches.split(",")):
+            steppers = {name: make(model, batch) for name, make in STEPPERS.items()}
+            for step in steppers.values():
+                step()  # warm up
+            rounds = {name: [] for name in steppers}
+            for r in range(args.rounds):
+                order = list(steppers)[r % 3:] + list(steppers)[:r % 3]
+                for name in order:
+                    rounds[name].append(batch * steps_per_second(steppers[name], args.seconds))
+            for name, chars in rounds.items():
+                per_step_s = batch / statistics.median(chars)
+                rows.append({
+                    "model": label, "batch": batch, "variant": name, "chars_per_s": statistics.median(chars),
+                    "chars_per_s_rounds": chars,
+                    "x_torch": statistics.median(a / b for a, b in zip(chars, rounds["torch"])),
+                    "x_numpy": statistics.median(a / b for a, b in zip(chars, rounds["numpy"])),
+                    "weight_bytes_per_step": weight_bytes(model),
+                    "implied_gb_per_s": weight_bytes(model) / per_step_s / 1e9,
+                })
+                r_ = rows[-1]
+                print(f"{label:<11} B={batch:<3} {name:<6} {r_['chars_per_s']:>10,.0f} chars/s  "
+                      f"{r_['x_torch']:6.1f}x torch  {r_['x_numpy']:5.2f}x numpy  "
+                      f"{r_['implied_gb_per_s']:6.1f} GB/s of weights", flush=True)
+    write_results({"benchmark": "generation: one token per sequence per step, logits only",
+                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                   "torch": torch.__version__, "numpy": np.__version__,
+                   "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+                   "settings": vars(args) | {"out": str(args.out)}, "rows": rows}, args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
