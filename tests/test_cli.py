@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from recur import load
 from recur.cli import main
 
 TINY = ["--hidden", "16", "--layers", "1", "--embedding", "8", "--seq-len", "16", "--batch-size", "4"]
@@ -149,3 +150,20 @@ def test_cell_options_reach_the_cell_and_the_checkpoint(tmp_path, text_file, cap
     assert main(["train", "charlm", "--data", str(text_file), "--out", str(tmp_path / "y"), "--max-steps", "2",
                  "--cell-option", "periods", *TINY]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_stream_prints_the_same_text_as_a_plain_sample(trained, capsys):
+    args = ["sample", str(trained), "--prime", "Th", "--length", "30", "--seed", "2"]
+    assert main(args) == 0
+    plain = capsys.readouterr().out
+    assert main([*args, "--stream"]) == 0
+    assert capsys.readouterr().out == plain
+
+
+def test_samples_are_drawn_as_a_batch_and_differ(trained, capsys):
+    texts = load(str(trained)).generate_many("Th", 40, seed=2, samples=3)
+    assert len(texts) == 3 and all(len(t) == 40 for t in texts) and len(set(texts)) > 1
+    assert main(["sample", str(trained), "--prime", "Th", "--length", "40", "--seed", "2", "--samples", "3"]) == 0
+    assert capsys.readouterr().out == "\n\n".join("Th" + t for t in texts)
+    assert main(["sample", str(trained), "--samples", "2", "--stream"]) == 2
+    assert "--stream prints one sample" in capsys.readouterr().err

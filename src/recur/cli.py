@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--top-k", type=int, default=None)
     sample.add_argument("--top-p", type=float, default=None)
     sample.add_argument("--seed", type=int, default=None, help="same seed, same text")
+    sample.add_argument("--samples", type=int, default=1, help="independent samples drawn as one batch (default 1)")
+    sample.add_argument("--stream", action="store_true", help="print each character as it is drawn")
     sample.set_defaults(run=run_sample)
     return parser
 
@@ -171,10 +173,22 @@ def run_eval(args) -> int:
 def run_sample(args) -> int:
     if args.length < 0:
         raise RecurError(f"--length must be 0 or more, got {args.length}")
+    if args.samples < 1:
+        raise RecurError(f"--samples must be at least 1, got {args.samples}")
+    if args.stream and args.samples > 1:
+        raise RecurError("--stream prints one sample as it goes; drop --samples or --stream")
     lm = load(args.checkpoint)
-    text = lm.generate(args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
-    # exactly prime + N characters; a newline only for a terminal, so pipes get the bare text
-    sys.stdout.write(args.prime + text + ("\n" if sys.stdout.isatty() else ""))
+    settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    end = "\n" if sys.stdout.isatty() else ""  # exactly prime + N characters into a pipe
+    if args.stream:
+        sys.stdout.write(args.prime)
+        for chars in lm.stream(*settings):
+            sys.stdout.write(chars[0])
+            sys.stdout.flush()
+    else:  # several samples are separated by a blank line
+        texts = lm.generate_many(*settings, samples=args.samples)
+        sys.stdout.write("\n\n".join(args.prime + text for text in texts))
+    sys.stdout.write(end)
     sys.stdout.flush()
     return 0
 

@@ -1,57 +1,72 @@
-"""Generating a sequence from a language model: prime it, then sample one token at a time."""
+"""Generating sequences from a language model: prime it, then sample one token at a time.
+
+``stream_ids`` is the one loop: it yields each step's ids for a batch of samples as soon as they
+are drawn, so callers can print as it goes (``recur sample --stream``) or collect many samples at
+once (``--samples N``); ``generate_ids`` collects one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 
+from recur.errors import require_positive
 from recur.generate.engine import StepEngine
 from recur.generate.sampling import check_sampling, sample_next
 
 
 @torch.no_grad()
-def generate_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None, seed: int | None = None) -> list[int]:
-    """``length`` ids following ``prime [P]`` (P >= 1). The same seed gives the same ids.
+def stream_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0, top_k: int | None = None,
+               top_p: float | None = None, seed: int | None = None, samples: int = 1) -> Iterator[list[int]]:
+    """``length`` steps after ``prime [P]`` (P >= 1), each a list of ``samples`` ids, one per sample.
+    The same seed gives the same ids.
 
     ``model(ids [B, T], state) -> (logits [B, T, V], state)``. A recur language model on a cell
     with a fused kernel runs on the packed ``StepEngine``; any other model steps itself.
     """
     check_sampling(temperature, top_k, top_p)
+    require_positive("number of samples", samples)
     model.eval()
     generator = torch.Generator()
     if seed is None:
         generator.seed()
     else:
         generator.manual_seed(seed)
-    step = engine_stepper(model) if StepEngine.supports(model) else model_stepper(model)
+    step = engine_stepper(model, samples) if StepEngine.supports(model) else model_stepper(model)
     for token in prime[:-1].tolist():
-        step(token)
-    last = step(int(prime[-1]))  # [1, V]
-    out = []
+        step([token] * samples)
+    last = step([int(prime[-1])] * samples)  # [B, V]
     for _ in range(length):
-        nxt = int(sample_next(last, temperature, top_k, top_p, generator))
-        out.append(nxt)
-        last = step(nxt)
-    return out
+        ids = sample_next(last, temperature, top_k, top_p, generator).tolist()
+        yield ids
+        last = step(ids)
 
 
-def engine_stepper(model):
-    """``token -> logits [1, V]`` through a fresh ``StepEngine``."""
+def generate_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None, seed: int | None = None) -> list[int]:
+    """``length`` ids following ``prime [P]``: one sample of ``stream_ids``."""
+    return [ids[0] for ids in stream_ids(model, prime, length, temperature, top_k, top_p, seed)]
+
+
+def engine_stepper(model, batch: int):
+    """``tokens [B] -> logits [B, V]`` through a fresh ``StepEngine``."""
     engine = StepEngine(model)
+    engine.reset(batch)
 
-    def step(token: int) -> torch.Tensor:
-        return torch.from_numpy(engine.step([token]))
+    def step(tokens: list[int]) -> torch.Tensor:
+        return torch.from_numpy(engine.step(tokens))
 
     return step
 
 
 def model_stepper(model):
-    """``token -> logits [1, V]`` through the model itself, carrying its state."""
+    """``tokens [B] -> logits [B, V]`` through the model itself, carrying its state."""
     state = None
 
-    def step(token: int) -> torch.Tensor:
+    def step(tokens: list[int]) -> torch.Tensor:
         nonlocal state
-        logits, state = model(torch.tensor([[token]]), state)
+        logits, state = model(torch.tensor(tokens)[:, None], state)
         return logits[:, -1]
 
     return step

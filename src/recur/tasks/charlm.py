@@ -9,6 +9,7 @@ its vocabulary, ready to score text and write it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from torch.nn import functional as F
 
 from recur.data import CharVocab, TextStream, read_text, split_validation
 from recur.errors import RecurError, require_positive
-from recur.generate import generate_ids
+from recur.generate import stream_ids
 from recur.models import LanguageModel, LanguageModelConfig
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
@@ -75,10 +76,25 @@ class CharLM:
 
         With no prime the model starts as after a newline (or its first character if it never
         saw one)."""
+        return self.generate_many(prime, length, temperature, top_k, top_p, seed, samples=1)[0]
+
+    def generate_many(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+                      top_p: float | None = None, seed: int | None = None, samples: int = 1) -> list[str]:
+        """``samples`` independent continuations of ``prime``, drawn together as one batch."""
+        texts = [[] for _ in range(samples)]
+        for chars in self.stream(prime, length, temperature, top_k, top_p, seed, samples):
+            for text, char in zip(texts, chars):
+                text.append(char)
+        return ["".join(text) for text in texts]
+
+    def stream(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+               top_p: float | None = None, seed: int | None = None, samples: int = 1) -> Iterator[list[str]]:
+        """Each step's characters, one per sample, as soon as they are drawn."""
         if length < 0:
             raise RecurError(f"length must be 0 or more, got {length}")
         context = self.vocab.encode(prime, "the prime") if prime else self.vocab.encode(self._start_char())
-        return self.vocab.decode(generate_ids(self.model, context, length, temperature, top_k, top_p, seed))
+        for ids in stream_ids(self.model, context, length, temperature, top_k, top_p, seed, samples):
+            yield list(self.vocab.decode(ids))  # one character per sample
 
     def evaluate(self, text: str) -> dict[str, float]:
         return loss_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text")))
