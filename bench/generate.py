@@ -14,6 +14,7 @@ recurrent layer and the read-out) over the step time gives the implied memory ba
 thread by default, as the issue's limits are stated (set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS).
 
     python bench/generate.py                 # writes bench/results/generate.json
+    python bench/generate.py --markdown bench/results/generate.json   # the table in docs/performance.md
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -121,13 +123,34 @@ def weight_bytes(model: LanguageModel) -> int:
     return 4 * sum(t.numel() for t in tensors)
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The saved rows as the Markdown table in docs/performance.md, one line per model and batch."""
+    by_key = {(r["model"], r["batch"], r["variant"]): r for r in rows}
+    lines = ["| model | batch | recur engine chars/s | PyTorch stepping | NumPy loop | engine × PyTorch "
+             "| engine × NumPy | weights per step | implied GB/s (engine) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for (model, batch, variant), r in by_key.items():
+        if variant != "recur":
+            continue
+        torch_r, numpy_r = by_key[(model, batch, "torch")], by_key[(model, batch, "numpy")]
+        lines.append(f"| {model} | {batch} | {r['chars_per_s']:,.0f} | {torch_r['chars_per_s']:,.0f} "
+                     f"| {numpy_r['chars_per_s']:,.0f} | {r['x_torch']:.1f} | {r['x_numpy']:.2f} "
+                     f"| {r['weight_bytes_per_step'] / 1e6:.1f} MB | {r['implied_gb_per_s']:.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", default="1,8,64")
     parser.add_argument("--seconds", type=float, default=1.0, help="per variant per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS / "generate.json")
+    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
+                        help="print a saved run's table as Markdown and exit (measures nothing)")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table(json.loads(args.markdown.read_text())["rows"]))
+        return
     torch.manual_seed(0)
     rows = []
     for label, (cell, hidden, layers) in MODELS.items():
