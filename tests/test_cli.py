@@ -167,3 +167,16 @@ def test_samples_are_drawn_as_a_batch_and_differ(trained, capsys):
     assert capsys.readouterr().out == "\n\n".join("Th" + t for t in texts)
     assert main(["sample", str(trained), "--samples", "2", "--stream"]) == 2
     assert "--stream prints one sample" in capsys.readouterr().err
+
+
+def test_beam_search_from_the_shell(trained, capsys):
+    lm = load(str(trained))
+    assert main(["sample", str(trained), "--prime", "Th", "--length", "25", "--beam", "4"]) == 0
+    assert capsys.readouterr().out == "Th" + lm.beam("Th", 25, width=4)
+    assert main(["sample", str(trained), "--prime", "Th", "--length", "60", "--beam", "3", "--stop", " "]) == 0
+    text = capsys.readouterr().out[2:]
+    assert " " not in text[:-1] and (text.endswith(" ") or len(text) == 60)
+    for bad, message in ((["--beam", "3", "--stream"], "neither --stream"), (["--stop", "."], "--stop applies"),
+                         (["--beam", "2", "--stop", "ab"], "one character")):
+        assert main(["sample", str(trained), *bad]) == 2
+        assert message in capsys.readouterr().err

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=None, help="same seed, same text")
     sample.add_argument("--samples", type=int, default=1, help="independent samples drawn as one batch (default 1)")
     sample.add_argument("--stream", action="store_true", help="print each character as it is drawn")
+    sample.add_argument("--beam", type=int, default=None, metavar="WIDTH",
+                        help="beam search instead of sampling: the most likely text found with WIDTH hypotheses "
+                             "(temperature, top-k/p and seed do not apply)")
+    sample.add_argument("--stop", default=None, help="with --beam: a character that ends a hypothesis, e.g. '.'")
+    sample.add_argument("--alpha", type=float, default=0.6,
+                        help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
     sample.set_defaults(run=run_sample)
     return parser
 
@@ -177,10 +183,16 @@ def run_sample(args) -> int:
         raise RecurError(f"--samples must be at least 1, got {args.samples}")
     if args.stream and args.samples > 1:
         raise RecurError("--stream prints one sample as it goes; drop --samples or --stream")
+    if args.beam is not None and (args.stream or args.samples > 1):
+        raise RecurError("--beam finds one best text; it takes neither --stream nor --samples")
+    if args.stop is not None and args.beam is None:
+        raise RecurError("--stop applies to --beam")
     lm = load(args.checkpoint)
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
     end = "\n" if sys.stdout.isatty() else ""  # exactly prime + N characters into a pipe
-    if args.stream:
+    if args.beam is not None:
+        sys.stdout.write(args.prime + lm.beam(args.prime, args.length, args.beam, args.alpha, args.stop))
+    elif args.stream:
         sys.stdout.write(args.prime)
         for chars in lm.stream(*settings):
             sys.stdout.write(chars[0])

@@ -129,6 +129,12 @@ class StepEngine:
             layer.reset(batch)
         self.logits = np.zeros((batch, self.head_weight.shape[1]), self.head_weight.dtype)
 
+    def reorder(self, index: np.ndarray) -> None:
+        """Row b of every state becomes old row ``index[b]`` (beam search keeping its best)."""
+        for layer in self.layers:
+            layer.xh[:] = layer.xh[index]
+            layer.c[:] = layer.c[index]
+
     def step(self, ids: np.ndarray) -> np.ndarray:
         """Feed one id per sequence; returns the next-token logits ``[B, V]`` (reused buffer)."""
         x = self.embedding[ids]

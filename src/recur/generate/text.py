@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import torch
 
 from recur.errors import require_positive
-from recur.generate.engine import StepEngine
 from recur.generate.sampling import check_sampling, sample_next
+from recur.generate.stepper import stepper_for
 
 
 @torch.no_grad()
@@ -33,7 +33,7 @@ def stream_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0
         generator.seed()
     else:
         generator.manual_seed(seed)
-    step = engine_stepper(model, samples) if StepEngine.supports(model) else model_stepper(model)
+    step = stepper_for(model, samples)
     for token in prime[:-1].tolist():
         step([token] * samples)
     last = step([int(prime[-1])] * samples)  # [B, V]
@@ -47,26 +47,3 @@ def generate_ids(model, prime: torch.Tensor, length: int, temperature: float = 1
                  top_p: float | None = None, seed: int | None = None) -> list[int]:
     """``length`` ids following ``prime [P]``: one sample of ``stream_ids``."""
     return [ids[0] for ids in stream_ids(model, prime, length, temperature, top_k, top_p, seed)]
-
-
-def engine_stepper(model, batch: int):
-    """``tokens [B] -> logits [B, V]`` through a fresh ``StepEngine``."""
-    engine = StepEngine(model)
-    engine.reset(batch)
-
-    def step(tokens: list[int]) -> torch.Tensor:
-        return torch.from_numpy(engine.step(tokens))
-
-    return step
-
-
-def model_stepper(model):
-    """``tokens [B] -> logits [B, V]`` through the model itself, carrying its state."""
-    state = None
-
-    def step(tokens: list[int]) -> torch.Tensor:
-        nonlocal state
-        logits, state = model(torch.tensor(tokens)[:, None], state)
-        return logits[:, -1]
-
-    return step

@@ -19,6 +19,7 @@ from torch.nn import functional as F
 from recur.data import CharVocab, TextStream, read_text, split_validation
 from recur.errors import RecurError, require_positive
 from recur.generate import stream_ids
+from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
@@ -92,15 +93,28 @@ class CharLM:
         """Each step's characters, one per sample, as soon as they are drawn."""
         if length < 0:
             raise RecurError(f"length must be 0 or more, got {length}")
-        context = self.vocab.encode(prime, "the prime") if prime else self.vocab.encode(self._start_char())
-        for ids in stream_ids(self.model, context, length, temperature, top_k, top_p, seed, samples):
+        for ids in stream_ids(self.model, self._context(prime), length, temperature, top_k, top_p, seed, samples):
             yield list(self.vocab.decode(ids))  # one character per sample
+
+    def beam(self, prime: str = "", length: int = 500, width: int = 5, alpha: float = 0.6,
+             stop: str | None = None) -> str:
+        """The most likely continuation found by beam search, ending early at ``stop`` if it occurs."""
+        if length < 0:
+            raise RecurError(f"length must be 0 or more, got {length}")
+        if stop is not None and len(stop) != 1:
+            raise RecurError(f"the stop character must be one character, got {stop!r}")
+        stop_id = None if stop is None else int(self.vocab.encode(stop, "the stop character")[0])
+        ids = beam_search(self.model, self._context(prime), length, width, alpha, stop_id)
+        return self.vocab.decode(ids)
 
     def evaluate(self, text: str) -> dict[str, float]:
         return loss_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text")))
 
-    def _start_char(self) -> str:
-        return "\n" if "\n" in self.vocab.index else self.vocab.chars[0]
+    def _context(self, prime: str) -> torch.Tensor:
+        """The prime's ids; with no prime, as after a newline (or the first character if none was seen)."""
+        if prime:
+            return self.vocab.encode(prime, "the prime")
+        return self.vocab.encode("\n" if "\n" in self.vocab.index else self.vocab.chars[0])
 
 
 class CharLMTask:
