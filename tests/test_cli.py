@@ -180,3 +180,12 @@ def test_beam_search_from_the_shell(trained, capsys):
                          (["--beam", "2", "--stop", "ab"], "one character")):
         assert main(["sample", str(trained), *bad]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_export_writes_an_onnx_step(trained, tmp_path, capsys):
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[onnx]')")
+    target = tmp_path / "out" / "step.onnx"
+    assert main(["export", str(trained), "--onnx", str(target)]) == 0
+    summary = last_json(capsys)
+    assert target.exists() and summary["inputs"] == ["ids", "h", "c"] and summary["outputs"][0] == "logits"
+    assert not list(target.parent.glob("*.tmp")), "no temporary file left behind"

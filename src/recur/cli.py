@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--alpha", type=float, default=0.6,
                         help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
     sample.set_defaults(run=run_sample)
+
+    export = sub.add_parser("export", help="write a checkpoint's generation step as ONNX",
+                            description="Export one generation step (ids and state in, logits and state out) "
+                                        "as an ONNX graph.")
+    export.add_argument("checkpoint")
+    export.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    export.set_defaults(run=run_export)
     return parser
 
 
@@ -202,6 +209,16 @@ def run_sample(args) -> int:
         sys.stdout.write("\n\n".join(args.prime + text for text in texts))
     sys.stdout.write(end)
     sys.stdout.flush()
+    return 0
+
+
+def run_export(args) -> int:
+    from recur.generate.onnx_export import export_onnx  # torch.onnx loads slowly: only when asked
+
+    lm = load(args.checkpoint)
+    inputs = export_onnx(lm.model, Path(args.onnx))
+    print(json.dumps({"onnx": str(Path(args.onnx).resolve()), "inputs": inputs, "outputs": ["logits"] +
+                      [f"{name}_out" for name in inputs[1:]], "vocab": lm.vocab.chars}))
     return 0
 
 
