@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import platform
 import statistics
 import sys
@@ -38,7 +37,7 @@ from tqdm import tqdm
 import recur
 from recur import Recurrent
 from recur.cells import CELLS
-from results_file import write_results
+from results_file import add_markdown_option, saved_rows, write_results
 
 VOCAB, EMBEDDING, LAYERS, LR = 65, 64, 2, 2e-3
 DEFAULT_CELLS = "lstm,gru,elman,gru-seed,clockwork,depth-gated,layernorm-lstm,esn"
@@ -275,11 +274,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (hidden 64, sequence 16): smoke test only")
     parser.add_argument("--out", type=Path, help="JSON results (default bench/results/cells.json, "
                                                  "quick: cells-quick.json)")
-    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
-                        help="print a saved run's table as Markdown and exit (measures nothing)")
+    add_markdown_option(parser)
     args = parser.parse_args()
     if args.markdown:
-        print(markdown_table(json.loads(args.markdown.read_text())["rows"]))
+        print(markdown_table(saved_rows(args.markdown)))
         return
 
     torch.set_num_threads(args.threads)

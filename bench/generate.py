@@ -27,7 +27,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
-import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -38,7 +37,7 @@ from torch import nn  # noqa: E402
 
 from recur.generate.engine import StepEngine  # noqa: E402
 from recur.models import LanguageModel, LanguageModelConfig  # noqa: E402
-from results_file import write_results  # noqa: E402
+from results_file import add_markdown_option, saved_rows, write_results  # noqa: E402
 
 VOCAB, EMBEDDING = 65, 64
 MODELS = {"lstm 2x512": ("lstm", 512, 2), "gru 3x256": ("gru", 256, 3)}
@@ -145,11 +144,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0, help="per variant per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS / "generate.json")
-    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
-                        help="print a saved run's table as Markdown and exit (measures nothing)")
+    add_markdown_option(parser)
     args = parser.parse_args()
     if args.markdown:
-        print(markdown_table(json.loads(args.markdown.read_text())["rows"]))
+        print(markdown_table(saved_rows(args.markdown)))
         return
     torch.manual_seed(0)
     rows = []
