@@ -37,10 +37,11 @@ def stream_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0
     for token in prime[:-1].tolist():
         step([token] * samples)
     last = step([int(prime[-1])] * samples)  # [B, V]
-    for _ in range(length):
+    for t in range(length):
         ids = sample_next(last, temperature, top_k, top_p, generator).tolist()
         yield ids
-        last = step(ids)
+        if t + 1 < length:  # the last ids need no logits after them
+            last = step(ids)
 
 
 def generate_ids(model, prime: torch.Tensor, length: int, temperature: float = 1.0, top_k: int | None = None,
