@@ -57,6 +57,8 @@ def export_onnx(model, path: Path, opset: int = 17) -> list[str]:
         with torch.no_grad(), warnings.catch_warnings():
             # the exporter warns about batch sizes unless h0/c0 are inputs; here they are
             warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
+            # the input-shape checks are traced as constants, which is right for a fixed-width step
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
             torch.onnx.export(OneStep(model), (example_ids, *example_state), temp, input_names=names_in,
                               output_names=names_out, dynamic_axes=batch_axes, opset_version=opset, dynamo=False)
         os.replace(temp, path)
