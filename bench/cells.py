@@ -240,19 +240,31 @@ def print_table(rows: list[dict], peak: float, quick: bool) -> None:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """The recur rows (and the executor auto passed over) as the Markdown table in docs/performance.md."""
+    """The recur rows (and the executor auto passed over) as the Markdown table in docs/performance.md.
+    "× eager loop" and "× auto's pick" are paired per-round ratios against the same cell's loop and
+    chosen executor in the same run."""
+    by_key = {(r["cell"], r["variant"], r["batch"]): r for r in rows}
+
+    def against(r, variant):
+        other = by_key.get((r["cell"], variant, r["batch"]))
+        return "" if other is None else f"{paired_ratio(r['chars_per_s_rounds'], other['chars_per_s_rounds']):.2f}"
+
     header = ["cell", "B", "executor", "chars/s", "× nn.GRU", "× nn.LSTM", "× nn.GRU at equal FLOPs",
-              "FLOPs/char", "% of matmul peak", "warm-up s", "target"]
+              "× eager loop", "× auto's pick", "FLOPs/char", "% of matmul peak", "warm-up s", "target"]
     lines = ["| " + " | ".join(header) + " |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         if r["variant"] == "loop":
             continue
-        name = r["cell"] if r["variant"] in ("recur", "torch") else f"{r['cell']} ({r['variant']}, not chosen)"
+        chosen = r["variant"] in ("recur", "torch")
+        name = r["cell"] if chosen else f"{r['cell']} ({r['variant']}, not chosen)"
         target = "" if r["target"] is None else ("met" if r["speed_met"] and r["warmup_met"] else "**missed**")
+        vs_loop = against(r, "loop") if r["variant"] == "recur" else ""
+        vs_pick = "" if chosen else against(r, "recur")
         lines.append(f"| {name} | {r['batch']} | {r['executor']} | {r['chars_per_s']:,.0f} | {r['x_nn_gru']:.2f} "
-                     f"| {r['x_nn_lstm']:.2f} | {r['x_nn_gru_equal_flops']:.2f} | {r['flops_per_char'] / 1e6:.2f}M "
-                     f"| {100 * r['peak_fraction']:.0f} | {r['warmup_s']:.2f} | {target} |")
+                     f"| {r['x_nn_lstm']:.2f} | {r['x_nn_gru_equal_flops']:.2f} | {vs_loop} | {vs_pick} "
+                     f"| {r['flops_per_char'] / 1e6:.2f}M | {100 * r['peak_fraction']:.0f} | {r['warmup_s']:.2f} "
+                     f"| {target} |")
     return "\n".join(lines)
 
 

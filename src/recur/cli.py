@@ -14,6 +14,7 @@ import torch
 from recur.cells import CELLS
 from recur.data import read_text, split_validation
 from recur.errors import RecurError
+from recur.generate.onnx_export import export_onnx
 from recur.models import LanguageModelConfig
 from recur.tasks import charlm, checkpoint_folder, load
 from recur.train import checkpoint
@@ -213,8 +214,6 @@ def run_sample(args) -> int:
 
 
 def run_export(args) -> int:
-    from recur.generate.onnx_export import export_onnx  # torch.onnx loads slowly: only when asked
-
     lm = load(args.checkpoint)
     inputs = export_onnx(lm.model, Path(args.onnx))
     print(json.dumps({"onnx": str(Path(args.onnx).resolve()), "inputs": inputs, "outputs": ["logits"] +

@@ -18,8 +18,8 @@ At step t (t = 0, 1, ... from the start of the state) module i updates only if t
 The output is h_t (the paper's output layer is the model's read-out). The step counter is part of
 the state (field ``clock``), so truncated BPTT and step-by-step generation keep the schedule; it
 is kept modulo the least common multiple of the periods, an exact small integer in any float type.
-Every row is computed at every step and the inactive ones are discarded: on a CPU or GPU the one
-full matmul is faster than g gathered small ones, and the numbers are the paper's.
+Every row is computed at every step and the inactive ones are discarded, which gives the paper's
+numbers; skipping the rows that do not tick, the paper's saving, is not done yet.
 """
 
 from __future__ import annotations
@@ -50,8 +50,12 @@ class ClockworkCell(Cell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, modules: int = 4,
                  periods: Sequence[int] | None = None):
-        periods = tuple(periods) if periods is not None else exponential_periods(modules)
-        if not periods or any(int(p) != p or p < 1 for p in periods):
+        if periods is None:
+            if not (isinstance(modules, int) and modules >= 1):
+                raise RecurError(f"clockwork modules must be a positive integer, got {modules!r}")
+            periods = exponential_periods(modules)
+        periods = tuple(periods) if isinstance(periods, (list, tuple)) else (periods,)
+        if not periods or any(not isinstance(p, (int, float)) or int(p) != p or p < 1 for p in periods):
             raise RecurError(f"clockwork periods must be positive integers, got {list(periods)}")
         if list(periods) != sorted(periods):
             raise RecurError(f"clockwork periods must be in increasing order (fastest module first), "
