@@ -3,14 +3,19 @@
 For a 2×512 LSTM and a 3×256 GRU character model (vocabulary 65, embedding 64), each variant feeds
 one token per sequence and computes the next-token logits, at batch 1, 8 and 64:
 
-* ``recur``: ``recur.generate.engine.StepEngine`` (what ``recur sample`` runs);
+* ``recur``: ``recur.generate.engine.StepEngine`` (what ``recur sample`` runs), fp32 weights;
+* ``recur-bf16``, ``recur-int8``: the same engine with bf16 / int8 recurrent weights
+  (``recur sample --precision``; their accuracy cost is measured by ``bench/generate_quality.py``);
+* ``recur+draw``: fp32 engine plus drawing the next id (temperature 0.8, top-k 10): a
+  ``recur sample`` step end to end;
 * ``torch``: ``nn.Embedding`` -> ``nn.LSTM``/``nn.GRU`` -> ``nn.Linear`` called once per step under
   ``torch.no_grad()``, carrying the state, the usual way to sample with PyTorch;
 * ``numpy``: a direct NumPy transcription of the equations (concatenate, matmul, gate functions).
 
 The variants are timed round-robin (``--seconds`` each per round); chars/s is the median over the
-rounds and each ratio the median of per-round ratios. Weights read per step (fp32 bytes of every
-recurrent layer and the read-out) over the step time gives the implied memory bandwidth. One
+rounds and each ratio the median of per-round ratios. Weights read per step (the stored bytes of
+every weight matrix a step multiplies: for recur's engine, the first layer's input product is a
+table lookup, so its W_ih is not read) over the step time gives the implied memory bandwidth. One
 thread by default, as the issue's limits are stated (set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS).
 
     python bench/generate.py                 # writes bench/results/generate.json
@@ -36,6 +41,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from recur.generate.engine import StepEngine  # noqa: E402
+from recur.generate.kernels import compiled_available, sample  # noqa: E402
 from recur.models import LanguageModel, LanguageModelConfig  # noqa: E402
 from results_file import add_markdown_option, saved_rows, write_results  # noqa: E402
 
@@ -98,14 +104,27 @@ def numpy_stepper(model: LanguageModel, batch: int):
     return step
 
 
-def recur_stepper(model: LanguageModel, batch: int):
-    engine = StepEngine(model)
-    engine.reset(batch)
-    ids = np.zeros(batch, dtype=np.int64)
-    return lambda: engine.step(ids)
+def recur_stepper(precision: str, draw: bool = False):
+    def make(model: LanguageModel, batch: int):
+        engine = StepEngine(model, precision)
+        engine.reset(batch)
+        ids = np.zeros(batch, dtype=np.int64)
+        rng = np.random.default_rng(0)
+        if not draw:
+            return lambda: engine.step(ids)
+
+        def step():  # a recur sample step: logits, then the next ids from them
+            nonlocal ids
+            ids = sample(engine.step(ids), 0.8, 10, None, rng.random(batch))
+
+        return step
+
+    make.weight_bytes = lambda model: StepEngine(model, precision).weight_bytes
+    return make
 
 
-STEPPERS = {"recur": recur_stepper, "torch": torch_stepper, "numpy": numpy_stepper}
+STEPPERS = {"recur": recur_stepper("fp32"), "recur-bf16": recur_stepper("bf16"), "recur-int8": recur_stepper("int8"),
+            "recur+draw": recur_stepper("fp32", draw=True), "torch": torch_stepper, "numpy": numpy_stepper}
 
 
 def steps_per_second(step, seconds: float) -> float:
@@ -117,24 +136,19 @@ def steps_per_second(step, seconds: float) -> float:
 
 
 def weight_bytes(model: LanguageModel) -> int:
-    """fp32 bytes read per step: every recurrent weight matrix and the read-out."""
+    """fp32 bytes of every recurrent weight matrix and the read-out: what a plain step reads."""
     tensors = [p for cell in model.rnn.cells for p in (cell.weight_ih, cell.weight_hh)] + [model.head.weight]
     return 4 * sum(t.numel() for t in tensors)
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """The saved rows as the Markdown table in docs/performance.md, one line per model and batch."""
-    by_key = {(r["model"], r["batch"], r["variant"]): r for r in rows}
-    lines = ["| model | batch | recur engine chars/s | PyTorch stepping | NumPy loop | engine × PyTorch "
-             "| engine × NumPy | weights per step | implied GB/s (engine) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for (model, batch, variant), r in by_key.items():
-        if variant != "recur":
-            continue
-        torch_r, numpy_r = by_key[(model, batch, "torch")], by_key[(model, batch, "numpy")]
-        lines.append(f"| {model} | {batch} | {r['chars_per_s']:,.0f} | {torch_r['chars_per_s']:,.0f} "
-                     f"| {numpy_r['chars_per_s']:,.0f} | {r['x_torch']:.1f} | {r['x_numpy']:.2f} "
-                     f"| {r['weight_bytes_per_step'] / 1e6:.1f} MB | {r['implied_gb_per_s']:.1f} |")
+    """The saved rows as the Markdown table in docs/performance.md, one line per model, batch and variant."""
+    lines = ["| model | batch | variant | chars/s | × PyTorch stepping | × NumPy loop | weights read per step "
+             "| implied GB/s |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['batch']} | {r['variant']} | {r['chars_per_s']:,.0f} | {r['x_torch']:.1f} "
+                     f"| {r['x_numpy']:.2f} | {r['weight_bytes_per_step'] / 1e6:.1f} MB | {r['implied_gb_per_s']:.1f} |")
     return "\n".join(lines)
 
 
@@ -160,26 +174,26 @@ def main() -> None:
                 step()  # warm up
             rounds = {name: [] for name in steppers}
             for r in range(args.rounds):
-                order = list(steppers)[r % 3:] + list(steppers)[:r % 3]
+                order = list(steppers)[r % len(steppers):] + list(steppers)[:r % len(steppers)]
                 for name in order:
                     rounds[name].append(batch * steps_per_second(steppers[name], args.seconds))
             for name, chars in rounds.items():
                 per_step_s = batch / statistics.median(chars)
+                read = getattr(STEPPERS[name], "weight_bytes", weight_bytes)(model)
                 rows.append({
                     "model": label, "batch": batch, "variant": name, "chars_per_s": statistics.median(chars),
                     "chars_per_s_rounds": chars,
                     "x_torch": statistics.median(a / b for a, b in zip(chars, rounds["torch"])),
                     "x_numpy": statistics.median(a / b for a, b in zip(chars, rounds["numpy"])),
-                    "weight_bytes_per_step": weight_bytes(model),
-                    "implied_gb_per_s": weight_bytes(model) / per_step_s / 1e9,
+                    "weight_bytes_per_step": read, "implied_gb_per_s": read / per_step_s / 1e9,
                 })
                 r_ = rows[-1]
-                print(f"{label:<11} B={batch:<3} {name:<6} {r_['chars_per_s']:>10,.0f} chars/s  "
+                print(f"{label:<11} B={batch:<3} {name:<10} {r_['chars_per_s']:>10,.0f} chars/s  "
                       f"{r_['x_torch']:6.1f}x torch  {r_['x_numpy']:5.2f}x numpy  "
                       f"{r_['implied_gb_per_s']:6.1f} GB/s of weights", flush=True)
     write_results({"benchmark": "generation: one token per sequence per step, logits only",
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                   "torch": torch.__version__, "numpy": np.__version__,
+                   "torch": torch.__version__, "numpy": np.__version__, "compiled_loops": compiled_available(),
                    "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
                    "settings": vars(args) | {"out": str(args.out)}, "rows": rows}, args.out)
     print(f"wrote {args.out}")

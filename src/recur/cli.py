@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from recur.cells import CELLS
-from recur.data import read_text, split_validation
+from recur.data import read_text
 from recur.errors import RecurError
 from recur.generate.onnx_export import export_onnx
 from recur.models import LanguageModelConfig
@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--stop", default=None, help="with --beam: a character that ends a hypothesis, e.g. '.'")
     sample.add_argument("--alpha", type=float, default=0.6,
                         help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
+    sample.add_argument("--precision", choices=["fp32", "bf16", "int8"], default="fp32",
+                        help="weights of the generation engine: bf16 and int8 are smaller and faster, and cost a "
+                             "little accuracy (docs/performance.md; default fp32)")
     sample.set_defaults(run=run_sample)
 
     export = sub.add_parser("export", help="write a checkpoint's generation step as ONNX",
@@ -176,9 +179,7 @@ def run_eval(args) -> int:
     if args.data:
         text, source = read_text(args.data), args.data
     else:
-        data = checkpoint.read_config(checkpoint_folder(args.checkpoint))["data"]
-        text = split_validation(charlm.load_training_text(data["source"]), data["val_fraction"])[1]
-        source = f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}"
+        text, source = charlm.validation_text(checkpoint.read_config(checkpoint_folder(args.checkpoint)))
     metrics = lm.evaluate(text)
     print(json.dumps({**metrics, "chars": len(text), "data": source}))
     return 0
@@ -196,6 +197,7 @@ def run_sample(args) -> int:
     if args.stop is not None and args.beam is None:
         raise RecurError("--stop applies to --beam")
     lm = load(args.checkpoint)
+    lm.precision = args.precision
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
     end = "\n" if sys.stdout.isatty() else ""  # exactly prime + N characters into a pipe
     if args.beam is not None:

@@ -12,23 +12,57 @@ V = 11
 ENGINE_CELLS = ["lstm", "gru", "elman", "elman-relu", "irnn"]
 
 
-def model_for(cell, layers=2, **options):
+def model_for(cell, layers=2, hidden=6, **options):
     torch.manual_seed(0)
-    return LanguageModel(LanguageModelConfig(vocab_size=V, cell=cell, hidden=6, layers=layers, embedding=4,
+    return LanguageModel(LanguageModelConfig(vocab_size=V, cell=cell, hidden=hidden, layers=layers, embedding=4,
                                              **options)).eval()
 
 
+def run_engine(engine: StepEngine, ids: torch.Tensor) -> np.ndarray:
+    engine.reset(batch=ids.shape[0])
+    return np.stack([engine.step(ids[:, t].numpy()).copy() for t in range(ids.shape[1])], axis=1)
+
+
 @pytest.mark.parametrize("cell", ENGINE_CELLS)
-@pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-12), (np.float32, 1e-5)])
-def test_engine_matches_the_training_model(cell, dtype, tolerance):
+@pytest.mark.parametrize("precision, tolerance", [("fp64", 1e-12), ("fp32", 1e-5)])
+@pytest.mark.parametrize("batch", [1, 3, 12])  # 12: past the compiled loops, through BLAS
+def test_engine_matches_the_training_model(cell, precision, tolerance, batch):
     model = model_for(cell).double()
-    ids = torch.randint(V, (3, 9))
+    ids = torch.randint(V, (batch, 9))
     with torch.no_grad():
         expected = model(ids)[0].numpy()  # [B, T, V], the fused kernel over the whole sequence
-    engine = StepEngine(model, dtype=dtype)
-    engine.reset(batch=3)
-    got = np.stack([engine.step(ids[:, t].numpy()).copy() for t in range(ids.shape[1])], axis=1)
-    np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(run_engine(StepEngine(model, precision), ids), expected, rtol=tolerance,
+                               atol=tolerance)
+
+
+@pytest.mark.parametrize("cell", ENGINE_CELLS)
+@pytest.mark.parametrize("precision, tolerance", [("bf16", 0.05), ("int8", 0.05)])
+def test_reduced_precision_stays_close(cell, precision, tolerance):
+    """bf16 keeps ~3 significant digits of each weight, int8 ~2.4 per row: logits move by ~1e-2."""
+    model = model_for(cell, hidden=32).double()
+    ids = torch.randint(V, (2, 20))
+    with torch.no_grad():
+        expected = model(ids)[0].numpy()
+    got = run_engine(StepEngine(model, precision), ids)
+    error = np.abs(got - expected).max()
+    assert 0 < error < tolerance, error  # rounded (not identical), and close
+
+
+def test_engine_without_a_lookup_table_matches(monkeypatch):
+    """Large vocabularies multiply the embedding by W_ih each step instead of looking the product up."""
+    monkeypatch.setattr("recur.generate.engine.TABLE_MAX_ENTRIES", 0)
+    model = model_for("lstm").double()
+    ids = torch.randint(V, (2, 6))
+    with torch.no_grad():
+        expected = model(ids)[0].numpy()
+    engine = StepEngine(model, "fp32")
+    assert engine.layers[0].table is None
+    np.testing.assert_allclose(run_engine(engine, ids), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_precision_refused():
+    with pytest.raises(ValueError, match="precision 'fp16'.*fp64, fp32, bf16, int8"):
+        StepEngine(model_for("lstm"), "fp16")
 
 
 def test_engine_only_for_fused_cells():

@@ -29,17 +29,17 @@ def length_penalty(length: int, alpha: float) -> float:
 
 @torch.no_grad()
 def beam_search(model, prime: torch.Tensor, length: int, width: int = 5, alpha: float = 0.6,
-                stop: int | None = None) -> list[int]:
+                stop: int | None = None, precision: str = "fp32") -> list[int]:
     """At most ``length`` ids after ``prime [P]``: the best hypothesis found (ending with ``stop`` if
-    it stopped)."""
+    it stopped). ``precision``: the engine's weights, where the model runs on it."""
     require_positive("beam width", width)
     if alpha < 0:
         raise RecurError(f"length-penalty alpha must be 0 or more, got {alpha}")
     model.eval()
-    step = stepper_for(model, width)
+    step = stepper_for(model, width, precision)
     for token in prime[:-1].tolist():
         step([token] * width)
-    logits = step([int(prime[-1])] * width)  # [W, V], every row the same so far
+    logits = torch.from_numpy(step([int(prime[-1])] * width))  # [W, V], every row the same so far
     vocab = logits.shape[-1]  # with fewer than ``width`` live extensions, the rest stay at -inf: dead
     scores = torch.full((logits.shape[0],), float("-inf"), dtype=torch.float64)
     scores[0] = 0.0  # one live hypothesis to start: the others would only duplicate it
@@ -57,8 +57,8 @@ def beam_search(model, prime: torch.Tensor, length: int, width: int = 5, alpha: 
                 scores[i] = float("-inf")
         if torch.isinf(scores).all():
             break
-        step.reorder(parents)
-        logits = step(tokens.tolist())
+        step.reorder(parents.numpy())
+        logits = torch.from_numpy(step(tokens.numpy()))
     finished += [(float(s) / length_penalty(len(seq), alpha), seq)
                  for s, seq in zip(scores.tolist(), sequences) if s != float("-inf")]
     return max(finished, key=lambda item: item[0])[1] if finished else []

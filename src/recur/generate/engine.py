@@ -1,119 +1,120 @@
-"""Step-by-step inference without a framework in the loop: a language model packed into NumPy arrays.
+"""Step-by-step inference without a framework in the loop: a language model packed once, then run
+one token at a time on preallocated buffers.
 
 Generating one character at a time calls the network T times with a batch of one; PyTorch's per-call
-overhead then dwarfs the arithmetic (a 2×512 ``nn.LSTM`` stepped under ``no_grad`` manages under 100
-steps/s here). This engine packs the weights once and runs each step as a few BLAS calls and ufuncs
-on preallocated buffers:
+overhead then dwarfs the arithmetic (a 2×512 ``nn.LSTM`` stepped under ``no_grad`` manages about 130
+steps/s here). The engine packs the weights once (``kernels.PackedMatrix``: gates fused, one row per
+pre-activation, stored in fp32, bf16 or int8) and runs each step as a few compiled loops:
 
-    xh    = [x_t, h_{t-1}]                          one buffer per layer, written in place
-    z     = xh @ W + b                              W = [W_ih | W_hh]ᵀ: one matmul for all gates
+    layer 1: z = T[x_t] + W_hh h_{t-1}             T = E W_ihᵀ + b, one row per token: the input
+                                                   product of the first layer is looked up, not computed
+    layer l: z = W_ih h^{l-1}_t + W_hh h_{t-1} + b
     LSTM  : i, f, g, o = σ, σ, tanh, σ of z's four blocks;  c = f ⊙ c + i ⊙ g;  h = o ⊙ tanh(c)
-    GRU   : z_x = x W_ihᵀ + b_ih, z_h = h W_hhᵀ + b_hh apart, as r multiplies W_hn h + b_hn:
+    GRU   : z_x = x W_ihᵀ + b_ih and z_h = h W_hhᵀ + b_hh apart, as r multiplies W_hn h + b_hn:
             r, u = σ(z_x + z_h) over their blocks;  n = tanh(n_x + r ⊙ n_h);  h = (1 − u) ⊙ n + u ⊙ h
     Elman : h = tanh(z) or relu(z)
-    logits = h_top @ W_outᵀ + b_out
+    logits = W_out h_top + b_out                   (the read-out stays in fp32 in every format)
 
-The numbers are the training model's (tested to 1e-12 in float64, 1e-5 in float32). It serves
-cells equivalent to a fused kernel (``lstm``, ``gru``, ``elman``, ``elman-relu``, ``irnn``);
-``StepEngine.supports`` says whether a model can use it. Other cells are sampled through the
-model itself.
+In ``fp64`` the engine is the training model's arithmetic (tested to 1e-12); ``fp32`` agrees to 1e-5;
+``bf16`` and ``int8`` round the recurrent weights, and ``bench/generate_quality.py`` measures what that
+costs in validation loss. It serves cells equivalent to a fused kernel (``lstm``, ``gru``, ``elman``,
+``elman-relu``, ``irnn``); ``StepEngine.supports`` says whether a model can use it. Other cells are
+sampled through the model itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from recur.generate.kernels import FORMATS, PackedMatrix, elman_cell, gru_cell, lstm_cell
+
 SUPPORTED = {"lstm", "gru", "rnn_tanh", "rnn_relu"}
+PRECISIONS = tuple(FORMATS)
+TABLE_MAX_ENTRIES = 8_000_000  # a first-layer lookup table up to 32 MB in fp32; larger vocabularies multiply
 
 
-def sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), in place into ``out``."""
-    np.negative(x, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
+def as_numpy(tensor) -> np.ndarray:
+    return tensor.detach().double().numpy()
 
 
 class PackedLayer:
-    """One layer's weights, transposed for ``x @ W``, and its state buffers."""
+    """One layer's weights in the engine's storage format, and its state buffers."""
 
-    def __init__(self, cell, dtype):
-        kind, H, D = cell.fused_kind, cell.hidden_size, cell.input_size
-        w_ih = cell.weight_ih.detach().double().numpy()
-        w_hh = cell.weight_hh.detach().double().numpy()
-        b_ih = np.zeros(w_ih.shape[0]) if cell.bias_ih is None else cell.bias_ih.detach().double().numpy()
-        b_hh = np.zeros(w_hh.shape[0]) if cell.bias_hh is None else cell.bias_hh.detach().double().numpy()
-        self.kind, self.input_size, self.hidden_size = kind, D, H
-        if kind == "gru":  # r multiplies W_hn h + b_hn: the input and hidden products stay apart
-            self.weight = np.ascontiguousarray(w_ih.T, dtype=dtype)  # [D, 3H]
-            self.bias = b_ih.astype(dtype)
-            self.weight_h = np.ascontiguousarray(w_hh.T, dtype=dtype)  # [H, 3H]
-            self.bias_h = b_hh.astype(dtype)
-        else:  # one matmul over [x, h]
-            self.weight = np.ascontiguousarray(np.concatenate([w_ih, w_hh], axis=1).T, dtype=dtype)  # [D+H, G*H]
-            self.bias = (b_ih + b_hh).astype(dtype)
-
-    def reset(self, batch: int) -> None:
-        dtype, H = self.weight.dtype, self.hidden_size
-        self.xh = np.zeros((batch, self.input_size + H), dtype)
-        self.z = np.zeros((batch, self.weight.shape[1]), dtype)
-        self.zh = np.zeros((batch, self.weight.shape[1]), dtype) if self.kind == "gru" else None
-        self.c = np.zeros((batch, H), dtype)
-        self.scratch = np.zeros((batch, H), dtype)
+    def __init__(self, cell, precision: str, table_from: np.ndarray | None = None):
+        """``table_from``: the embedding ``E [V, D]`` when this first layer looks its input product up."""
+        self.kind, self.hidden_size = cell.fused_kind, cell.hidden_size
+        self.dtype = np.float64 if precision == "fp64" else np.float32
+        w_ih, w_hh = as_numpy(cell.weight_ih), as_numpy(cell.weight_hh)
+        G = w_hh.shape[0]
+        b_ih = np.zeros(G) if cell.bias_ih is None else as_numpy(cell.bias_ih)
+        b_hh = np.zeros(G) if cell.bias_hh is None else as_numpy(cell.bias_hh)
+        # GRU keeps b_hh with W_hh h (r multiplies both); the other cells add the two biases up front
+        self.bias_x = (b_ih if self.kind == "gru" else b_ih + b_hh).astype(self.dtype)
+        self.bias_h = b_hh.astype(self.dtype) if self.kind == "gru" else None
+        self.table = None if table_from is None else (table_from @ w_ih.T + self.bias_x).astype(self.dtype)
+        self.weight_ih = None if table_from is not None else PackedMatrix(w_ih, precision)
+        self.weight_hh = PackedMatrix(w_hh, precision)
 
     @property
-    def h(self) -> np.ndarray:
-        return self.xh[:, self.input_size :]
+    def nbytes(self) -> int:
+        """Weight bytes read per step (a table row is negligible)."""
+        return self.weight_hh.nbytes + (0 if self.weight_ih is None else self.weight_ih.nbytes)
+
+    def reset(self, batch: int) -> None:
+        G, H = self.weight_hh.rows, self.hidden_size
+        self.h = np.zeros((batch, H), self.dtype)
+        self.c = np.zeros((batch, H), self.dtype)
+        self.z = np.zeros((batch, G), self.dtype)
+        self.zh = np.zeros((batch, G), self.dtype) if self.kind == "gru" else None
+
+    def reorder(self, index: np.ndarray) -> None:
+        self.h[:] = self.h[index]
+        self.c[:] = self.c[index]
 
     def step(self, x: np.ndarray) -> np.ndarray:
-        """``x [B, D] -> h [B, H]`` (a view of this layer's buffer, valid until its next step)."""
-        H, xh, z, h = self.hidden_size, self.xh, self.z, self.h
-        if self.kind == "gru":
-            np.matmul(x, self.weight, out=z)
-            z += self.bias
-            np.matmul(h, self.weight_h, out=self.zh)
-            self.zh += self.bias_h
-            z[:, : 2 * H] += self.zh[:, : 2 * H]
-            r, u, n_x = (z[:, k * H : (k + 1) * H] for k in range(3))
-            n_h = self.zh[:, 2 * H :]
-            sigmoid(r, r), sigmoid(u, u)
-            n_h *= r
-            n_x += n_h
-            np.tanh(n_x, out=n_x)  # n
-            h -= n_x  # h_{t-1} − n
-            h *= u
-            h += n_x  # h = n + u ⊙ (h_{t-1} − n) = (1 − u) ⊙ n + u ⊙ h_{t-1}
-            return h
-        xh[:, : self.input_size] = x
-        np.matmul(xh, self.weight, out=z)
-        z += self.bias
-        if self.kind == "lstm":
-            i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
-            sigmoid(i, i), sigmoid(f, f), np.tanh(g, out=g), sigmoid(o, o)
-            self.c *= f
-            self.c += i * g
-            np.tanh(self.c, out=self.scratch)
-            np.multiply(o, self.scratch, out=h)
-        elif self.kind == "rnn_tanh":
-            np.tanh(z, out=h)
+        """``x``: ids ``[B]`` for a table layer, else the layer below's ``h [B, D]``.
+        Returns this layer's ``h [B, H]``: its own buffer, valid until its next step."""
+        z, h = self.z, self.h
+        if self.table is not None:
+            np.take(self.table, x, axis=0, out=z)
         else:
-            np.maximum(z, 0, out=h)
+            z[:] = self.bias_x
+            self.weight_ih.matmul_t(x, z)
+        if self.kind == "gru":
+            self.zh[:] = self.bias_h
+            self.weight_hh.matmul_t(h, self.zh)
+            gru_cell(z, self.zh, h)
+            return h
+        self.weight_hh.matmul_t(h, z)
+        if self.kind == "lstm":
+            lstm_cell(z, self.c, h)
+        else:
+            elman_cell(z, h, relu=self.kind == "rnn_relu")
         return h
 
 
 class StepEngine:
     """``engine.step(ids [B]) -> logits [B, V]`` for a ``LanguageModel``, carrying its state.
 
+    ``precision``: ``fp64`` (reference), ``fp32`` (default), ``bf16`` or ``int8`` recurrent weights.
     ``reset(batch)`` zeroes the state; the engine is a snapshot of the weights at construction.
     """
 
-    def __init__(self, model, dtype=np.float32):
+    def __init__(self, model, precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
         if not self.supports(model):
             raise ValueError("StepEngine needs a LanguageModel whose cell has a fused kernel")
-        self.embedding = model.embed.weight.detach().double().numpy().astype(dtype)
-        self.layers = [PackedLayer(cell, dtype) for cell in model.rnn.cells]
-        self.head_weight = np.ascontiguousarray(model.head.weight.detach().double().numpy().T, dtype=dtype)
-        self.head_bias = model.head.bias.detach().double().numpy().astype(dtype)
+        self.precision = precision
+        self.dtype = np.float64 if precision == "fp64" else np.float32
+        embedding = as_numpy(model.embed.weight)  # [V, D]
+        first = model.rnn.cells[0]
+        use_table = embedding.shape[0] * first.weight_ih.shape[0] <= TABLE_MAX_ENTRIES
+        self.embedding = None if use_table else embedding.astype(self.dtype)
+        self.layers = [PackedLayer(cell, precision, embedding if use_table and k == 0 else None)
+                       for k, cell in enumerate(model.rnn.cells)]
+        self.head = PackedMatrix(as_numpy(model.head.weight), "fp64" if precision == "fp64" else "fp32")
+        self.head_bias = as_numpy(model.head.bias).astype(self.dtype)
         self.reset(1)
 
     @staticmethod
@@ -124,22 +125,27 @@ class StepEngine:
                 and not getattr(rnn, "bidirectional", True)
                 and all(getattr(cell, "fused_kind", None) in SUPPORTED for cell in rnn.cells))
 
+    @property
+    def weight_bytes(self) -> int:
+        """Bytes of weights read per step: the recurrent layers and the read-out."""
+        return sum(layer.nbytes for layer in self.layers) + self.head.nbytes
+
     def reset(self, batch: int = 1) -> None:
         for layer in self.layers:
             layer.reset(batch)
-        self.logits = np.zeros((batch, self.head_weight.shape[1]), self.head_weight.dtype)
+        self.logits = np.zeros((batch, self.head.rows), self.dtype)
 
     def reorder(self, index: np.ndarray) -> None:
         """Row b of every state becomes old row ``index[b]`` (beam search keeping its best)."""
         for layer in self.layers:
-            layer.xh[:] = layer.xh[index]
-            layer.c[:] = layer.c[index]
+            layer.reorder(index)
 
     def step(self, ids: np.ndarray) -> np.ndarray:
-        """Feed one id per sequence; returns the next-token logits ``[B, V]`` (reused buffer)."""
-        x = self.embedding[ids]
+        """Feed one id per sequence; returns the next-token logits ``[B, V]`` (a reused buffer)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        x = ids if self.embedding is None else np.ascontiguousarray(self.embedding[ids])
         for layer in self.layers:
             x = layer.step(x)
-        np.matmul(x, self.head_weight, out=self.logits)
-        self.logits += self.head_bias
+        self.logits[:] = self.head_bias
+        self.head.matmul_t(x, self.logits)
         return self.logits

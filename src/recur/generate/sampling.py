@@ -1,16 +1,23 @@
-"""Choosing the next token from logits: pure functions, easy to test alone.
+"""Choosing the next token from logits: pure functions over NumPy arrays, easy to test alone.
 
     temperature T:  p_i ∝ exp(z_i / T)          (T = 0 means greedy: argmax z)
-    top-k:          keep the k largest z_i, drop the rest
+    top-k:          keep the k largest z_i (ties with the k-th kept), drop the rest
     top-p (nucleus, Holtzman et al. 2020): keep the smallest set of most likely tokens whose
-                    probability sums to at least p
+                    probability sums to at least p (ties with the least likely kept token kept)
+    draw:           given u ~ U[0, 1), the first id whose cumulative kept probability exceeds u · Σ p
+
+This module is the reference; the engine's compiled loop (``_kernels.c``, ``sample``) follows the
+same rule and is tested against it. Randomness comes in as the uniforms, so a seeded NumPy
+generator gives the same ids on either path.
 """
 
 from __future__ import annotations
 
-import torch
+import numpy as np
 
 from recur.errors import RecurError
+
+NUCLEUS_SLACK = 1e-9  # relative; the same in _kernels.c
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
@@ -22,25 +29,36 @@ def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -
         raise RecurError(f"top-p must be in (0, 1], got {top_p}")
 
 
-def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
-    """Set the logits outside the top-k / nucleus to -inf. ``logits [B, V]``."""
-    if top_k is not None and top_k < logits.shape[-1]:
-        kth = logits.topk(top_k, dim=-1).values[..., -1:]  # [B, 1]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
+def filter_logits(logits, top_k: int | None = None, top_p: float | None = None) -> np.ndarray:
+    """``logits [B, V]`` (float64) with the tokens outside the top-k / nucleus set to -inf."""
+    z = np.array(logits, dtype=np.float64)
+    if top_k is not None and top_k < z.shape[-1]:
+        kth = -np.sort(-z, axis=-1)[:, top_k - 1 : top_k]  # [B, 1]
+        z[z < kth] = -np.inf
     if top_p is not None and top_p < 1.0:
-        sorted_logits, order = logits.sort(dim=-1, descending=True)
-        cumulative = sorted_logits.softmax(-1).cumsum(-1)
-        # drop a token when the tokens before it already reach p (the first token always stays)
-        drop_sorted = (cumulative - sorted_logits.softmax(-1)) >= top_p
-        drop = drop_sorted.scatter(-1, order, drop_sorted)
-        logits = logits.masked_fill(drop, float("-inf"))
-    return logits
+        p = np.exp(z - z.max(axis=-1, keepdims=True))
+        ordered = -np.sort(-p, axis=-1)  # most likely first
+        running = np.cumsum(ordered, axis=-1)
+        before = np.concatenate([np.zeros_like(running[:, :1]), running[:, :-1]], axis=-1)
+        # the least likely token kept: the last whose predecessors hold less than top_p of the mass
+        # (NUCLEUS_SLACK: a sum equal to top_p in exact arithmetic counts as reaching it)
+        kept = before < top_p * running[:, -1:] * (1 - NUCLEUS_SLACK)
+        cut = np.take_along_axis(ordered, kept.sum(axis=-1, keepdims=True) - 1, axis=-1)
+        z[p < cut] = -np.inf
+    return z
 
 
-def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                top_p: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """One id per row of ``logits [B, V]`` -> ``[B]``."""
+def sample_next(logits, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
+                uniforms: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
+    """One id per row of ``logits [B, V]`` -> ``[B]`` int64, drawn with ``uniforms [B]`` (or from ``rng``)."""
+    logits = np.asarray(logits)
     if temperature == 0:
-        return logits.argmax(-1)
-    probs = filter_logits(logits.float() / temperature, top_k, top_p).softmax(-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        return logits.argmax(axis=-1)
+    if uniforms is None:
+        uniforms = (rng or np.random.default_rng()).random(logits.shape[0])
+    z = filter_logits(np.asarray(logits, dtype=np.float64) / temperature, top_k, top_p)
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    cdf = np.cumsum(p, axis=-1)
+    ids = np.array([np.searchsorted(row, u * row[-1], side="right") for row, u in zip(cdf, uniforms)], np.int64)
+    last_kept = p.shape[-1] - 1 - (p[:, ::-1] > 0).argmax(axis=-1)  # where rounding put u · Σ p at the top
+    return np.where(ids < p.shape[-1], ids, last_kept)

@@ -1,5 +1,6 @@
-"""One interface over the two ways to step a language model: ``stepper(tokens [B]) -> logits [B, V]``,
-plus ``reorder(index)`` to rearrange the batch's states (beam search keeps the best hypotheses)."""
+"""One interface over the two ways to step a language model: ``stepper(tokens [B]) -> logits [B, V]``
+(a NumPy array), plus ``reorder(index)`` to rearrange the batch's states (beam search keeps the best
+hypotheses)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from recur.generate.engine import StepEngine
 class EngineStepper:
     """Through the packed ``StepEngine`` (LSTM, GRU and Elman language models)."""
 
-    def __init__(self, model, batch: int):
-        self.engine = StepEngine(model)
+    def __init__(self, model, batch: int, precision: str = "fp32"):
+        self.engine = StepEngine(model, precision)
         self.engine.reset(batch)
 
-    def __call__(self, tokens: list[int]) -> torch.Tensor:
-        return torch.from_numpy(self.engine.step(np.asarray(tokens)))
+    def __call__(self, tokens) -> np.ndarray:
+        return self.engine.step(tokens)
 
-    def reorder(self, index: torch.Tensor) -> None:
-        self.engine.reorder(index.numpy())
+    def reorder(self, index: np.ndarray) -> None:
+        self.engine.reorder(np.asarray(index))
 
 
 class ModelStepper:
@@ -29,14 +30,18 @@ class ModelStepper:
     def __init__(self, model, batch: int):
         self.model, self.state = model, None
 
-    def __call__(self, tokens: list[int]) -> torch.Tensor:
-        logits, self.state = self.model(torch.tensor(tokens)[:, None], self.state)
-        return logits[:, -1]
+    @torch.no_grad()
+    def __call__(self, tokens) -> np.ndarray:
+        logits, self.state = self.model(torch.as_tensor(np.asarray(tokens, dtype=np.int64))[:, None], self.state)
+        return logits[:, -1].float().numpy()
 
-    def reorder(self, index: torch.Tensor) -> None:
+    def reorder(self, index: np.ndarray) -> None:
+        index = torch.as_tensor(np.asarray(index, dtype=np.int64))
         self.state = type(self.state)(*[field.index_select(1, index) for field in self.state])
 
 
-def stepper_for(model, batch: int):
-    """The engine where the model supports it, else the model itself."""
-    return EngineStepper(model, batch) if StepEngine.supports(model) else ModelStepper(model, batch)
+def stepper_for(model, batch: int, precision: str = "fp32"):
+    """The engine where the model supports it (in ``precision``), else the model itself (as trained)."""
+    if StepEngine.supports(model):
+        return EngineStepper(model, batch, precision)
+    return ModelStepper(model, batch)

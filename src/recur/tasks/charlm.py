@@ -66,10 +66,13 @@ def loss_metrics(loss: float) -> dict[str, float]:
 
 
 class CharLM:
-    """A trained character model: ``generate`` text, ``evaluate`` text."""
+    """A trained character model: ``generate`` text, ``evaluate`` text.
 
-    def __init__(self, model: LanguageModel, vocab: CharVocab):
-        self.model, self.vocab = model, vocab
+    ``precision`` is the generation engine's weight format (``fp32``, ``bf16``, ``int8``; see
+    ``recur.generate.engine``); evaluation always runs the model as trained."""
+
+    def __init__(self, model: LanguageModel, vocab: CharVocab, precision: str = "fp32"):
+        self.model, self.vocab, self.precision = model, vocab, precision
 
     def generate(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, seed: int | None = None) -> str:
@@ -93,7 +96,8 @@ class CharLM:
         """Each step's characters, one per sample, as soon as they are drawn."""
         if length < 0:
             raise RecurError(f"length must be 0 or more, got {length}")
-        for ids in stream_ids(self.model, self._context(prime), length, temperature, top_k, top_p, seed, samples):
+        for ids in stream_ids(self.model, self._context(prime), length, temperature, top_k, top_p, seed, samples,
+                              self.precision):
             yield list(self.vocab.decode(ids))  # one character per sample
 
     def beam(self, prime: str = "", length: int = 500, width: int = 5, alpha: float = 0.6,
@@ -104,7 +108,7 @@ class CharLM:
         if stop is not None and len(stop) != 1:
             raise RecurError(f"the stop character must be one character, got {stop!r}")
         stop_id = None if stop is None else int(self.vocab.encode(stop, "the stop character")[0])
-        ids = beam_search(self.model, self._context(prime), length, width, alpha, stop_id)
+        ids = beam_search(self.model, self._context(prime), length, width, alpha, stop_id, self.precision)
         return self.vocab.decode(ids)
 
     def evaluate(self, text: str) -> dict[str, float]:
@@ -179,6 +183,13 @@ def load_training_text(source: str) -> str:
         from recur.assets import tiny_shakespeare
         return read_text(tiny_shakespeare())
     return read_text(Path(source))
+
+
+def validation_text(config: dict) -> tuple[str, str]:
+    """A checkpoint's held-out text, and where it came from: the validation split of its training data."""
+    data = config["data"]
+    text = split_validation(load_training_text(data["source"]), data["val_fraction"])[1]
+    return text, f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}"
 
 
 def ready_model(config: dict) -> CharLM:

@@ -1,0 +1,172 @@
+"""Weight storage for the generation engine, and the loops that run a step: compiled where built,
+NumPy everywhere.
+
+A matrix ``W [G, K]`` (PyTorch's layout: one row per output) is stored in one of four formats:
+
+* ``fp64``: float64, computed in float64 by NumPy alone (the reference, for tests);
+* ``fp32``: as is;
+* ``bf16``: each weight rounded to the nearest bfloat16 (the top 16 bits of its float32, ties to
+  even): half the bytes, about 3 significant digits;
+* ``int8``: per row, ``s_g = max_k |W_gk| / 127`` and ``q_gk = round(W_gk / s_g)`` in [-127, 127]:
+  a quarter of the bytes, ``W ≈ q ⊙ s``.
+
+``PackedMatrix.matmul_t(x, y)`` accumulates ``y [B, G] += x [B, K] · Wᵀ`` with the stored values.
+With recur's compiled module (``recur/generate/_kernels.c``, built by ``pip install``) small batches
+run its AVX2 loops; without it, or for large batches where a BLAS matrix multiply wins, NumPy
+multiplies the dequantised float32 copy. Both read the same rounded values, so the format, not the
+path, decides the numbers (tests hold the two to 1e-5). The gate functions of one step (``lstm_cell``,
+``gru_cell``, ``elman_cell``) and the sampler (``sample``) dispatch the same way; their NumPy
+versions here and in ``sampling.py`` are the reference the compiled ones are tested against.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from recur.generate.sampling import sample_next
+
+try:
+    from recur.generate import _kernels
+except ImportError:  # no C compiler at install time: NumPy serves every format
+    _kernels = None
+
+FORMATS = {"fp64": -1, "fp32": 0, "bf16": 1, "int8": 2}  # the compiled loops' codes; fp64 has none
+BLOCK = {"fp32": 1, "bf16": 16, "int8": 32}  # rows padded to whole blocks, interleaved inside (see _kernels.c)
+
+# Above this batch, a BLAS matrix multiply over the float32 copy beats the compiled loops, which
+# reread each weight row per batch row (bench/generate.py, --batches 1,8,64).
+COMPILED_MAX_BATCH = 8
+
+
+def compiled_available() -> bool:
+    """True when recur's compiled module was built, and ``RECUR_NO_COMPILED`` is not set."""
+    return _kernels is not None and not os.environ.get("RECUR_NO_COMPILED")
+
+
+def round_to_bf16(w: np.ndarray) -> np.ndarray:
+    """float32 -> the bf16 bit patterns (uint16), rounded to nearest, ties to even."""
+    bits = np.ascontiguousarray(w, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    return rounded.astype(np.uint16)
+
+
+def quantise_int8(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row symmetric int8: ``(q [G, K] int8, s [G] float32)`` with ``W ≈ q ⊙ s``."""
+    w = np.asarray(w, dtype=np.float64)
+    scale = np.abs(w).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0  # an all-zero row stays zero
+    q = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def interleave(w: np.ndarray, block: int) -> np.ndarray:
+    """Pad each row to whole blocks, then within a block place element ``j + 8m`` at ``j·(block/8) + m``.
+
+    One 32-bit lane then holds ``block/8`` elements eight apart, which the AVX2 loop widens to float32
+    with shifts and masks (``_kernels.c``)."""
+    G, K = w.shape
+    padded = np.zeros((G, -(-K // block) * block), w.dtype)
+    padded[:, :K] = w
+    # [G, blocks, m, j] -> [G, blocks, j, m]: element j + 8m moves to lane j, slot m
+    return np.ascontiguousarray(padded.reshape(G, -1, block // 8, 8).transpose(0, 1, 3, 2).reshape(G, -1))
+
+
+class PackedMatrix:
+    """``W [G, K]`` in one storage format, ready for ``y += x · Wᵀ``."""
+
+    def __init__(self, w: np.ndarray, fmt: str = "fp32"):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown weight format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        self.fmt, (self.rows, self.cols) = fmt, w.shape
+        self.scale = None
+        if fmt in ("fp64", "fp32"):
+            stored = np.ascontiguousarray(w, dtype=np.float64 if fmt == "fp64" else np.float32)
+            self.dense = stored
+        elif fmt == "bf16":
+            stored = round_to_bf16(w)
+            self.dense = (stored.astype(np.uint32) << 16).view(np.float32)
+        else:
+            stored, self.scale = quantise_int8(w)
+            self.dense = stored.astype(np.float32) * self.scale[:, None]
+        self.stored = interleave(stored, BLOCK[fmt]) if fmt in ("bf16", "int8") else stored
+        self.dense_t = self.dense.T  # [K, G] view: NumPy hands BLAS the transpose flag, no copy
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes read per matrix-vector product (stored weights and scales, no padding)."""
+        return self.rows * self.cols * self.stored.itemsize + (0 if self.scale is None else self.scale.nbytes)
+
+    def matmul_t(self, x: np.ndarray, y: np.ndarray) -> None:
+        """``y [B, G] += x [B, K] · Wᵀ``; x and y C-contiguous, float64 for fp64 and float32 otherwise."""
+        batch = x.shape[0]
+        if self.fmt != "fp64" and batch <= COMPILED_MAX_BATCH and compiled_available():
+            _kernels.matmul_t(FORMATS[self.fmt], self.stored, self.scale, x, y, batch, self.rows, self.cols)
+        else:
+            y += x @ self.dense_t
+
+
+def _compiled(*arrays: np.ndarray) -> bool:
+    return compiled_available() and all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays)
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^{-x}), in place into ``out``."""
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def lstm_cell(z: np.ndarray, c: np.ndarray, h: np.ndarray) -> None:
+    """From pre-activations ``z [B, 4H]`` (i, f, g, o; overwritten): c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(c)."""
+    if _compiled(z, c, h):
+        _kernels.lstm_cell(z, c, h, *h.shape)
+        return
+    H = h.shape[1]
+    i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
+    sigmoid(i, i), sigmoid(f, f), np.tanh(g, out=g), sigmoid(o, o)
+    c *= f
+    c += i * g
+    np.tanh(c, out=h)
+    h *= o
+
+
+def gru_cell(zx: np.ndarray, zh: np.ndarray, h: np.ndarray) -> None:
+    """From ``zx = x W_ihᵀ + b_ih`` and ``zh = h W_hhᵀ + b_hh`` (r, u, n blocks; zx overwritten):
+    r, u = σ(zx + zh);  n = tanh(zx_n + r ⊙ zh_n);  h = (1 − u) ⊙ n + u ⊙ h."""
+    if _compiled(zx, zh, h):
+        _kernels.gru_cell(zx, zh, h, *h.shape)
+        return
+    H = h.shape[1]
+    zx[:, : 2 * H] += zh[:, : 2 * H]
+    r, u, n = (zx[:, k * H : (k + 1) * H] for k in range(3))
+    sigmoid(r, r), sigmoid(u, u)
+    r *= zh[:, 2 * H :]
+    n += r
+    np.tanh(n, out=n)
+    h -= n  # h − n
+    h *= u
+    h += n  # n + u ⊙ (h − n)
+
+
+def elman_cell(z: np.ndarray, h: np.ndarray, relu: bool) -> None:
+    """h = tanh(z) or max(z, 0)."""
+    if relu:
+        np.maximum(z, 0, out=h)
+    elif _compiled(z, h):
+        _kernels.tanh_into(z, h, z.size)
+    else:
+        np.tanh(z, out=h)
+
+
+def sample(logits: np.ndarray, temperature: float, top_k: int | None, top_p: float | None,
+           uniforms: np.ndarray) -> np.ndarray:
+    """``sampling.sample_next``'s rule, in the compiled loop when it is built: ids ``[B]`` int64."""
+    if not _compiled(logits):
+        return sample_next(logits, temperature, top_k, top_p, uniforms)
+    ids = np.empty(logits.shape[0], np.int64)
+    _kernels.sample(logits, *logits.shape, float(temperature), top_k or 0, 1.0 if top_p is None else float(top_p),
+                    np.ascontiguousarray(uniforms, np.float64), ids)
+    return ids
