@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from recur.generate import kernels
 from recur.generate.kernels import FORMATS, PackedMatrix, elman_cell, gru_cell, lstm_cell
 
 SUPPORTED = {"lstm", "gru", "rnn_tanh", "rnn_relu"}
+KIND_CODES = {"lstm": 0, "gru": 1, "rnn_tanh": 2, "rnn_relu": 3}  # stack.c's layer kinds
 PRECISIONS = tuple(FORMATS)
 TABLE_MAX_ENTRIES = 8_000_000  # a first-layer lookup table up to 32 MB in fp32; larger vocabularies multiply
 
@@ -42,7 +44,7 @@ class PackedLayer:
 
     def __init__(self, cell, precision: str, table_from: np.ndarray | None = None):
         """``table_from``: the embedding ``E [V, D]`` when this first layer looks its input product up."""
-        self.kind, self.hidden_size = cell.fused_kind, cell.hidden_size
+        self.kind, self.hidden_size, self.input_size = cell.fused_kind, cell.hidden_size, cell.input_size
         self.dtype = np.float64 if precision == "fp64" else np.float32
         w_ih, w_hh = as_numpy(cell.weight_ih), as_numpy(cell.weight_hh)
         G = w_hh.shape[0]
@@ -70,6 +72,16 @@ class PackedLayer:
     def reorder(self, index: np.ndarray) -> None:
         self.h[:] = self.h[index]
         self.c[:] = self.c[index]
+
+    def stack_spec(self) -> tuple:
+        """This layer for the compiled ``Stack`` (stack.c): its kind, sizes, weights and buffers."""
+        def matrix(m):
+            return (-1, None, None) if m is None else (FORMATS[m.fmt], m.stored, m.scale)
+
+        ih_fmt, ih, ih_scale = matrix(self.weight_ih)
+        hh_fmt, hh, hh_scale = matrix(self.weight_hh)
+        return (KIND_CODES[self.kind], self.input_size, self.hidden_size, self.table, ih_fmt, ih, ih_scale,
+                self.bias_x, hh_fmt, hh, hh_scale, self.bias_h, self.h, self.c, self.z, self.zh)
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """``x``: ids ``[B]`` for a table layer, else the layer below's ``h [B, D]``.
@@ -131,9 +143,18 @@ class StepEngine:
         return sum(layer.nbytes for layer in self.layers) + self.head.nbytes
 
     def reset(self, batch: int = 1) -> None:
+        """Zero state for ``batch`` sequences. Small batches then run each step as one compiled call."""
         for layer in self.layers:
             layer.reset(batch)
         self.logits = np.zeros((batch, self.head.rows), self.dtype)
+        self.stack = None
+        if self.precision != "fp64" and batch <= kernels.COMPILED_MAX_BATCH and kernels.compiled_available():
+            embedding = self.embedding
+            x0 = None if embedding is None else np.zeros((batch, embedding.shape[1]), np.float32)
+            self.stack = kernels.compiled_stack(batch, self.head.rows, embedding, x0,
+                                                [layer.stack_spec() for layer in self.layers],
+                                                (FORMATS[self.head.fmt], self.head.stored, self.head.scale,
+                                                 self.head_bias, self.logits))
 
     def reorder(self, index: np.ndarray) -> None:
         """Row b of every state becomes old row ``index[b]`` (beam search keeping its best)."""
@@ -142,7 +163,10 @@ class StepEngine:
 
     def step(self, ids: np.ndarray) -> np.ndarray:
         """Feed one id per sequence; returns the next-token logits ``[B, V]`` (a reused buffer)."""
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if self.stack is not None and kernels.compiled_available():
+            self.stack.step(ids)
+            return self.logits
         x = ids if self.embedding is None else np.ascontiguousarray(self.embedding[ids])
         for layer in self.layers:
             x = layer.step(x)

@@ -40,6 +40,19 @@ BLOCK = {"fp32": 1, "bf16": 16, "int8": 32}  # rows padded to whole blocks, inte
 COMPILED_MAX_BATCH = 8
 
 
+def compiled_stack(*spec):
+    """The compiled whole step (``csrc/stack.c``) over the engine's buffers."""
+    return _kernels.Stack(*spec)
+
+
+def set_threads(threads: int) -> int:
+    """Split the compiled loops' large products over ``threads`` cores (this thread and helpers that
+    spin briefly between products, then sleep). Returns the number in use: 1 without the extension."""
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    return _kernels.set_threads(threads) if _kernels is not None else 1
+
+
 def compiled_available() -> bool:
     """True when recur's compiled module was built, and ``RECUR_NO_COMPILED`` is not set."""
     return _kernels is not None and not os.environ.get("RECUR_NO_COMPILED")
