@@ -32,6 +32,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,7 +42,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from recur.generate.engine import StepEngine  # noqa: E402
-from recur.generate.kernels import compiled_available, sample  # noqa: E402
+from recur.generate.kernels import compiled_available, sample, set_threads  # noqa: E402
 from recur.models import LanguageModel, LanguageModelConfig  # noqa: E402
 from results_file import add_markdown_option, saved_rows, write_results  # noqa: E402
 
@@ -123,8 +124,19 @@ def recur_stepper(precision: str, draw: bool = False):
     return make
 
 
-STEPPERS = {"recur": recur_stepper("fp32"), "recur-bf16": recur_stepper("bf16"), "recur-int8": recur_stepper("int8"),
-            "recur+draw": recur_stepper("fp32", draw=True), "torch": torch_stepper, "numpy": numpy_stepper}
+# name -> (factory, threads): recur's threads split its products (kernels.set_threads); PyTorch's are
+# torch.set_num_threads; the NumPy loop keeps the one BLAS thread set above.
+STEPPERS = {
+    "torch x1": (torch_stepper, 1), "torch x2": (torch_stepper, 2), "numpy x1": (numpy_stepper, 1),
+    **{f"recur {p} x{t}": (recur_stepper(p), t) for t in (1, 2) for p in ("fp32", "bf16", "int8")},
+    "recur fp32+draw x2": (recur_stepper("fp32", draw=True), 2),
+}
+BASELINE, YARDSTICK = "torch x1", "numpy x1"
+
+
+def use_threads(threads: int) -> None:
+    set_threads(threads)
+    torch.set_num_threads(threads)
 
 
 def steps_per_second(step, seconds: float) -> float:
@@ -135,6 +147,19 @@ def steps_per_second(step, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
+def read_bandwidth(nbytes: int, seconds: float) -> float:
+    """GB/s at which one core reads a float32 array of ``nbytes`` over and over (NumPy's vectorised
+    ``max``, a pure read): how fast this machine streams a working set that size, the ceiling for a
+    one-thread step that must read that many bytes."""
+    data = np.random.default_rng(0).random(nbytes // 4, dtype=np.float32)
+    data.max()
+    reads, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        data.max()
+        reads += 1
+    return reads * data.nbytes / (time.perf_counter() - start) / 1e9
+
+
 def weight_bytes(model: LanguageModel) -> int:
     """fp32 bytes of every recurrent weight matrix and the read-out: what a plain step reads."""
     tensors = [p for cell in model.rnn.cells for p in (cell.weight_ih, cell.weight_hh)] + [model.head.weight]
@@ -142,13 +167,20 @@ def weight_bytes(model: LanguageModel) -> int:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """The saved rows as the Markdown table in docs/performance.md, one line per model, batch and variant."""
-    lines = ["| model | batch | variant | chars/s | × PyTorch stepping | × NumPy loop | weights read per step "
-             "| implied GB/s |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    """The saved rows as the two Markdown tables in docs/performance.md: chars/s (× PyTorch stepping on
+    one thread) per model, batch and variant; then what recur's engine reads per step at batch 1."""
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    cells = {(r["model"], r["batch"], r["variant"]): r for r in rows}
+    lines = ["| model | batch | " + " | ".join(variants) + " |", "| --- | ---: |" + " ---: |" * len(variants)]
+    for model, batch in dict.fromkeys((r["model"], r["batch"]) for r in rows):
+        entries = [cells[(model, batch, v)] for v in variants]
+        lines.append(f"| {model} | {batch} | " + " | ".join(
+            f"{e['chars_per_s']:,.0f} ({e['x_torch']:.1f}×)" for e in entries) + " |")
+    lines += ["", "| model | variant (batch 1) | weights read per step | implied GB/s |", "| --- | --- | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['batch']} | {r['variant']} | {r['chars_per_s']:,.0f} | {r['x_torch']:.1f} "
-                     f"| {r['x_numpy']:.2f} | {r['weight_bytes_per_step'] / 1e6:.1f} MB | {r['implied_gb_per_s']:.1f} |")
+        if r["batch"] == 1 and r["variant"].startswith("recur") and "draw" not in r["variant"]:
+            lines.append(f"| {r['model']} | {r['variant']} | {r['weight_bytes_per_step'] / 1e6:.1f} MB "
+                         f"| {r['implied_gb_per_s']:.1f} |")
     return "\n".join(lines)
 
 
@@ -162,6 +194,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.markdown:
         print(markdown_table(saved_rows(args.markdown)))
+        ceilings = json.loads(args.markdown.read_text(encoding="utf-8")).get("read_gb_per_s_one_core", {})
+        print("\n" + "\n".join(f"- {label}: one core reads its fp32 weights' size at {gb:.1f} GB/s"
+                                for label, gb in ceilings.items()))
         return
     torch.manual_seed(0)
     rows = []
@@ -169,29 +204,38 @@ def main() -> None:
         model = LanguageModel(LanguageModelConfig(VOCAB, cell=cell, hidden=hidden, layers=layers,
                                                   embedding=EMBEDDING)).eval()
         for batch in (int(b) for b in args.batches.split(",")):
-            steppers = {name: make(model, batch) for name, make in STEPPERS.items()}
-            for step in steppers.values():
+            steppers = {name: make(model, batch) for name, (make, _) in STEPPERS.items()}
+            for name, step in steppers.items():
+                use_threads(STEPPERS[name][1])
                 step()  # warm up
             rounds = {name: [] for name in steppers}
             for r in range(args.rounds):
                 order = list(steppers)[r % len(steppers):] + list(steppers)[:r % len(steppers)]
                 for name in order:
+                    use_threads(STEPPERS[name][1])
                     rounds[name].append(batch * steps_per_second(steppers[name], args.seconds))
+            use_threads(1)
             for name, chars in rounds.items():
                 per_step_s = batch / statistics.median(chars)
-                read = getattr(STEPPERS[name], "weight_bytes", weight_bytes)(model)
+                read = getattr(STEPPERS[name][0], "weight_bytes", weight_bytes)(model)
                 rows.append({
-                    "model": label, "batch": batch, "variant": name, "chars_per_s": statistics.median(chars),
-                    "chars_per_s_rounds": chars,
-                    "x_torch": statistics.median(a / b for a, b in zip(chars, rounds["torch"])),
-                    "x_numpy": statistics.median(a / b for a, b in zip(chars, rounds["numpy"])),
+                    "model": label, "batch": batch, "variant": name, "threads": STEPPERS[name][1],
+                    "chars_per_s": statistics.median(chars), "chars_per_s_rounds": chars,
+                    "x_torch": statistics.median(a / b for a, b in zip(chars, rounds[BASELINE])),
+                    "x_numpy": statistics.median(a / b for a, b in zip(chars, rounds[YARDSTICK])),
                     "weight_bytes_per_step": read, "implied_gb_per_s": read / per_step_s / 1e9,
                 })
                 r_ = rows[-1]
-                print(f"{label:<11} B={batch:<3} {name:<10} {r_['chars_per_s']:>10,.0f} chars/s  "
+                print(f"{label:<11} B={batch:<3} {name:<18} {r_['chars_per_s']:>10,.0f} chars/s  "
                       f"{r_['x_torch']:6.1f}x torch  {r_['x_numpy']:5.2f}x numpy  "
                       f"{r_['implied_gb_per_s']:6.1f} GB/s of weights", flush=True)
+    ceilings = {label: read_bandwidth(StepEngine(LanguageModel(LanguageModelConfig(
+        VOCAB, cell=cell, hidden=hidden, layers=layers, embedding=EMBEDDING)), "fp32").weight_bytes, 3.0)
+        for label, (cell, hidden, layers) in MODELS.items()}
+    for label, gb_per_s in ceilings.items():
+        print(f"{label}: one core reads its fp32 weights' size at {gb_per_s:.1f} GB/s", flush=True)
     write_results({"benchmark": "generation: one token per sequence per step, logits only",
+                   "read_gb_per_s_one_core": ceilings,
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "torch": torch.__version__, "numpy": np.__version__, "compiled_loops": compiled_available(),
                    "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},

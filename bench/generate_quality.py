@@ -73,7 +73,8 @@ def markdown_table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, help="a trained character model (e.g. the demo's runs/demo)")
-    parser.add_argument("--streams", type=int, default=64, help="contiguous pieces run side by side (default 64)")
+    parser.add_argument("--streams", type=int, default=8,
+                        help="contiguous pieces run side by side (default 8: within the compiled loops' batches)")
     parser.add_argument("--out", type=Path, default=RESULTS / "generate_quality.json")
     add_markdown_option(parser)
     args = parser.parse_args()

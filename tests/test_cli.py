@@ -169,6 +169,23 @@ def test_samples_are_drawn_as_a_batch_and_differ(trained, capsys):
     assert "--stream prints one sample" in capsys.readouterr().err
 
 
+def test_reduced_precision_and_threads_from_the_shell(trained, capsys):
+    base = ["sample", str(trained), "--prime", "Th", "--length", "40", "--temperature", "0"]
+    assert main(base) == 0
+    greedy = capsys.readouterr().out
+    for extra in (["--threads", "1"], ["--threads", "2"], ["--precision", "bf16"], ["--precision", "int8"]):
+        assert main([*base, *extra]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("Th") and len(out) == 42
+        if extra[0] == "--threads":
+            assert out == greedy  # threads split the work, never change the numbers
+    assert main([*base, "--threads", "0"]) == 2
+    assert "--threads must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*base, "--precision", "fp16"])
+    assert "invalid choice: 'fp16'" in capsys.readouterr().err
+
+
 def test_beam_search_from_the_shell(trained, capsys):
     lm = load(str(trained))
     assert main(["sample", str(trained), "--prime", "Th", "--length", "25", "--beam", "4"]) == 0

@@ -14,6 +14,7 @@ import torch
 from recur.cells import CELLS
 from recur.data import read_text
 from recur.errors import RecurError
+from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
 from recur.models import LanguageModelConfig
 from recur.tasks import charlm, checkpoint_folder, load
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--stop", default=None, help="with --beam: a character that ends a hypothesis, e.g. '.'")
     sample.add_argument("--alpha", type=float, default=0.6,
                         help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
+    sample.add_argument("--threads", type=int, default=None,
+                        help="cores for the generation engine's matrix products (default: the usable cores, up to 2)")
     sample.add_argument("--precision", choices=["fp32", "bf16", "int8"], default="fp32",
                         help="weights of the generation engine: bf16 and int8 are smaller and faster, and cost a "
                              "little accuracy (docs/performance.md; default fp32)")
@@ -196,6 +199,9 @@ def run_sample(args) -> int:
         raise RecurError("--beam finds one best text; it takes neither --stream nor --samples")
     if args.stop is not None and args.beam is None:
         raise RecurError("--stop applies to --beam")
+    if args.threads is not None and args.threads < 1:
+        raise RecurError(f"--threads must be at least 1, got {args.threads}")
+    set_threads(args.threads or min(2, usable_cores()))
     lm = load(args.checkpoint)
     lm.precision = args.precision
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)

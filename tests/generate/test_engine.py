@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from recur.generate import generate_ids
+from recur.generate import kernels
 from recur.generate.engine import StepEngine
 from recur.models import LanguageModel, LanguageModelConfig
 
@@ -26,7 +27,7 @@ def run_engine(engine: StepEngine, ids: torch.Tensor) -> np.ndarray:
 @pytest.mark.parametrize("cell", ENGINE_CELLS)
 @pytest.mark.parametrize("precision, tolerance", [("fp64", 1e-12), ("fp32", 1e-5)])
 @pytest.mark.parametrize("batch", [1, 3, 12])  # 12: past the compiled loops, through BLAS
-def test_engine_matches_the_training_model(cell, precision, tolerance, batch):
+def test_engine_matches_the_training_model(path, cell, precision, tolerance, batch):
     model = model_for(cell).double()
     ids = torch.randint(V, (batch, 9))
     with torch.no_grad():
@@ -37,7 +38,7 @@ def test_engine_matches_the_training_model(cell, precision, tolerance, batch):
 
 @pytest.mark.parametrize("cell", ENGINE_CELLS)
 @pytest.mark.parametrize("precision, tolerance", [("bf16", 0.05), ("int8", 0.05)])
-def test_reduced_precision_stays_close(cell, precision, tolerance):
+def test_reduced_precision_stays_close(path, cell, precision, tolerance):
     """bf16 keeps ~3 significant digits of each weight, int8 ~2.4 per row: logits move by ~1e-2."""
     model = model_for(cell, hidden=32).double()
     ids = torch.randint(V, (2, 20))
@@ -58,6 +59,23 @@ def test_engine_without_a_lookup_table_matches(monkeypatch):
     engine = StepEngine(model, "fp32")
     assert engine.layers[0].table is None
     np.testing.assert_allclose(run_engine(engine, ids), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_step_refuses_ids_outside_the_vocabulary(path):
+    engine = StepEngine(model_for("gru"), "fp32")
+    engine.reset(2)
+    with pytest.raises((ValueError, IndexError), match=f"{V}"):
+        engine.step(np.array([0, V]))
+
+
+def test_compiled_step_is_one_call_for_small_batches():
+    if not kernels.compiled_available():
+        pytest.skip("recur's C extension was not built (no C compiler at install)")
+    engine = StepEngine(model_for("lstm"), "bf16")
+    engine.reset(kernels.COMPILED_MAX_BATCH)
+    assert engine.stack is not None
+    engine.reset(kernels.COMPILED_MAX_BATCH + 1)  # larger batches: BLAS over the float32 copies
+    assert engine.stack is None
 
 
 def test_unknown_precision_refused():

@@ -45,6 +45,11 @@ def compiled_stack(*spec):
     return _kernels.Stack(*spec)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def set_threads(threads: int) -> int:
     """Split the compiled loops' large products over ``threads`` cores (this thread and helpers that
     spin briefly between products, then sleep). Returns the number in use: 1 without the extension."""
