@@ -23,7 +23,7 @@ class TextStream:
         row = (len(ids) - 1) // batch_size
         if row < seq_len:
             raise RecurError(
-                f"{what} is too short: {len(ids)} characters do not fill {batch_size} rows of {seq_len}; "
+                f"{what} is too short: {len(ids)} tokens do not fill {batch_size} rows of {seq_len}; "
                 "use a smaller batch size or sequence length"
             )
         self.batch_size, self.seq_len = batch_size, seq_len

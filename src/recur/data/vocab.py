@@ -38,3 +38,51 @@ class CharVocab:
 
     def decode(self, ids) -> str:
         return "".join(self.chars[i] for i in ids)
+
+
+EOS, UNK = "<eos>", "<unk>"
+
+
+def words_of(text: str) -> list[str]:
+    """Whitespace-separated words, with ``<eos>`` closing every line (Mikolov's PTB convention)."""
+    return [word for line in text.splitlines() for word in (*line.split(), EOS)]
+
+
+class WordVocab:
+    """Word ids: ``encode`` maps text to ids ``[N]`` (``<eos>`` per line; unknown words to ``<unk>``
+    when the vocabulary has it, else refused), ``decode`` maps ids back to text."""
+
+    def __init__(self, words: list[str]):
+        if not words:
+            raise RecurError("a vocabulary needs at least one word")
+        if len(set(words)) != len(words):
+            raise RecurError("vocabulary entries must be distinct")
+        self.words = list(words)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @classmethod
+    def from_text(cls, text: str) -> WordVocab:
+        """Every word of ``text``, most frequent first (ties alphabetical)."""
+        counts: dict[str, int] = {}
+        for word in words_of(text):
+            counts[word] = counts.get(word, 0) + 1
+        return cls(sorted(counts, key=lambda w: (-counts[w], w)))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def encode(self, text: str, what: str = "text") -> torch.Tensor:
+        return self.encode_words(words_of(text), what)
+
+    def encode_words(self, words: list[str], what: str = "text") -> torch.Tensor:
+        """Ids of ``words`` as they are (``encode`` adds the ``<eos>`` of each line first)."""
+        unk = self.index.get(UNK)
+        missing = [] if unk is not None else list(dict.fromkeys(w for w in words if w not in self.index))
+        if missing:
+            shown = ", ".join(repr(w) for w in missing[:10]) + (" ..." if len(missing) > 10 else "")
+            raise RecurError(f"{what} has {len(missing)} words the vocabulary does not know: {shown}")
+        return torch.tensor([self.index.get(w, unk) for w in words], dtype=torch.long)
+
+    def decode(self, ids) -> str:
+        """Words joined by spaces; ``<eos>`` ends a line."""
+        return "".join("\n" if self.words[i] == EOS else " " + self.words[i] for i in ids)

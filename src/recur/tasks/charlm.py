@@ -14,15 +14,13 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
-from torch.nn import functional as F
 
-from recur.data import CharVocab, TextStream, read_text, split_validation
+from recur.data import CharVocab, read_text, split_validation
 from recur.errors import RecurError, require_positive
 from recur.generate import stream_ids
 from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
-
-EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
+from recur.tasks.stream_lm import StreamLMTask, mean_loss
 
 
 @dataclass(frozen=True)
@@ -35,29 +33,6 @@ class CharDataConfig:
     def __post_init__(self):
         require_positive("sequence length", self.seq_len)
         require_positive("batch size", self.batch_size)
-
-
-def detach(state):
-    return None if state is None else type(state)(*[s.detach() for s in state])
-
-
-@torch.no_grad()
-def mean_loss(model, ids: torch.Tensor) -> float:
-    """Mean cross-entropy in nats per predicted character over ``ids``, the hidden state carried
-    through each of up to EVAL_BATCH contiguous rows."""
-    if len(ids) < 2:
-        raise RecurError("text too short to evaluate: need at least 2 characters")
-    batch = max(1, min(EVAL_BATCH, (len(ids) - 1) // EVAL_SEQ_LEN))
-    seq_len = min(EVAL_SEQ_LEN, (len(ids) - 1) // batch)
-    was_training = model.training
-    model.eval()
-    total, count, state = 0.0, 0, None
-    for x, y in TextStream(ids, batch, seq_len).all_chunks():
-        logits, state = model(x, state)
-        total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
-        count += y.numel()
-    model.train(was_training)
-    return total / count
 
 
 def loss_metrics(loss: float) -> dict[str, float]:
@@ -121,20 +96,16 @@ class CharLM:
         return self.vocab.encode("\n" if "\n" in self.vocab.index else self.vocab.chars[0])
 
 
-class CharLMTask:
+class CharLMTask(StreamLMTask):
     """Trainer-facing task: ``train_loss``, ``evaluate``, ``config``, ``state``/``load_state``."""
 
     item_name = "chars"
 
     def __init__(self, model_config: LanguageModelConfig, data: CharDataConfig, vocab: CharVocab, text: str):
-        self.model_config, self.data, self.vocab = model_config, data, vocab
-        self.model = LanguageModel(model_config)
+        self.data, self.vocab = data, vocab
         train_text, val_text = split_validation(text, data.val_fraction)
-        self.train_stream = TextStream(vocab.encode(train_text, "the training text"), data.batch_size, data.seq_len,
-                                       "the training split")
+        super().__init__(model_config, vocab.encode(train_text, "the training text"), data.batch_size, data.seq_len)
         self.val_ids = vocab.encode(val_text, "the validation text")
-        self.items_per_step = data.batch_size * data.seq_len
-        self.position, self.epoch, self.carried = 0, 0, None
 
     @classmethod
     def from_text(cls, text: str, data: CharDataConfig | None = None, **model_options) -> CharLMTask:
@@ -154,27 +125,8 @@ class CharLMTask:
         return {"task": "charlm", "model": asdict(self.model_config), "data": asdict(self.data),
                 "vocab": self.vocab.chars}
 
-    def train_loss(self) -> torch.Tensor:
-        x, y = self.train_stream.chunk(self.position)
-        logits, state = self.model(x, self.carried)
-        self.carried = detach(state)
-        self.position += 1
-        if self.position == len(self.train_stream):  # a new epoch starts from a fresh state
-            self.position, self.epoch, self.carried = 0, self.epoch + 1, None
-        return F.cross_entropy(logits.flatten(0, 1), y.flatten())
-
     def evaluate(self) -> dict[str, float]:
         return loss_metrics(mean_loss(self.model, self.val_ids))
-
-    def state(self):
-        tensors = {} if self.carried is None else {
-            name: value for name, value in zip(self.carried._fields, self.carried)}
-        return {"position": self.position, "epoch": self.epoch}, tensors
-
-    def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
-        self.position, self.epoch = position["position"], position["epoch"]
-        state_type = self.model.rnn.state_type
-        self.carried = state_type(*[tensors[f] for f in state_type._fields]) if tensors else None
 
 
 def load_training_text(source: str) -> str:

@@ -1,0 +1,70 @@
+"""What every language model over one token stream shares (characters in ``charlm``, words in
+``wordlm``): truncated BPTT over contiguous batches of the training split, the hidden state carried
+from one chunk to the next and detached between them, a fresh state at each epoch, and the mean
+cross-entropy of a held-out stream read with its state carried through.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from recur.data import TextStream
+from recur.errors import RecurError
+from recur.models import LanguageModel, LanguageModelConfig
+
+EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
+
+
+def detach(state):
+    return None if state is None else type(state)(*[s.detach() for s in state])
+
+
+@torch.no_grad()
+def mean_loss(model, ids: torch.Tensor, batch: int = EVAL_BATCH) -> float:
+    """Mean cross-entropy in nats per predicted token over ``ids``, the hidden state carried
+    through each of up to ``batch`` contiguous rows."""
+    if len(ids) < 2:
+        raise RecurError("text too short to evaluate: need at least 2 tokens")
+    batch = max(1, min(batch, (len(ids) - 1) // EVAL_SEQ_LEN))
+    seq_len = min(EVAL_SEQ_LEN, (len(ids) - 1) // batch)
+    was_training = model.training
+    model.eval()
+    total, count, state = 0.0, 0, None
+    for x, y in TextStream(ids, batch, seq_len).all_chunks():
+        logits, state = model(x, state)
+        total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
+        count += y.numel()
+    model.train(was_training)
+    return total / count
+
+
+class StreamLMTask:
+    """The trainer-facing part shared by stream language models: ``train_loss``, ``state``,
+    ``load_state``. Subclasses add ``config``, ``evaluate`` and their data."""
+
+    def __init__(self, model_config: LanguageModelConfig, train_ids: torch.Tensor, batch_size: int, seq_len: int):
+        self.model_config = model_config
+        self.model = LanguageModel(model_config)
+        self.train_stream = TextStream(train_ids, batch_size, seq_len, "the training split")
+        self.items_per_step = batch_size * seq_len
+        self.position, self.epoch, self.carried = 0, 0, None
+
+    def train_loss(self) -> torch.Tensor:
+        x, y = self.train_stream.chunk(self.position)
+        logits, state = self.model(x, self.carried)
+        self.carried = detach(state)
+        self.position += 1
+        if self.position == len(self.train_stream):  # a new epoch starts from a fresh state
+            self.position, self.epoch, self.carried = 0, self.epoch + 1, None
+        return F.cross_entropy(logits.flatten(0, 1), y.flatten())
+
+    def state(self):
+        tensors = {} if self.carried is None else {
+            name: value for name, value in zip(self.carried._fields, self.carried)}
+        return {"position": self.position, "epoch": self.epoch}, tensors
+
+    def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
+        self.position, self.epoch = position["position"], position["epoch"]
+        state_type = self.model.rnn.state_type
+        self.carried = state_type(*[tensors[f] for f in state_type._fields]) if tensors else None
