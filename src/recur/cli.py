@@ -17,7 +17,7 @@ from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
 from recur.models import LanguageModelConfig
-from recur.tasks import charlm, checkpoint_folder, load
+from recur.tasks import TASKS, checkpoint_folder, load
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES
 from recur.train.optimizers import OPTIMIZERS
@@ -59,15 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a model", description="Train a model on a task.")
-    train.add_argument("task", choices=["charlm"], help="what to train")
-    train.add_argument("--data", help="UTF-8 text file or .gz of one (default: the bundled Tiny Shakespeare)")
+    train.add_argument("task", choices=list(TASKS), help="what to train")
+    train.add_argument("--data", help="charlm: a UTF-8 text file or .gz of one (default: the bundled Tiny "
+                                      "Shakespeare); wordlm: a folder of ptb.{train,valid,test}.txt[.gz] "
+                                      "(default: $RECUR_DATA/ptb)")
     train.add_argument("--out", required=True, help="output folder for checkpoints and metrics")
     train.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
-    for group, flags, defaults in (("model", MODEL_FLAGS, LanguageModelConfig),
-                                   ("data", DATA_FLAGS, charlm.CharDataConfig),
-                                   ("training", TRAIN_FLAGS, TrainConfig)):
+    for group, flags, defaults in (("model", MODEL_FLAGS, [LanguageModelConfig]),
+                                   ("data", DATA_FLAGS, [module.DataConfig for module in TASKS.values()]),
+                                   ("training", TRAIN_FLAGS, [TrainConfig])):
         section = train.add_argument_group(group)
-        default_of = {f.name: f.default for f in fields(defaults)}
+        default_of = {f.name: f.default for config in defaults for f in fields(config)}
+        if group == "data":  # defaults differ by task
+            default_of = {name: " / ".join(f"{task} {f.default}" for task, module in TASKS.items()
+                                           for f in fields(module.DataConfig) if f.name == name)
+                          for name in flags}
         for name, kind in flags.items():
             shown = DEFAULT_MINUTES if name == "minutes" else default_of.get(name)
             section.add_argument("--" + name.replace("_", "-"), type=kind, default=None, choices=CHOICES.get(name),
@@ -132,16 +138,20 @@ def run_train(args) -> int:
         config = TrainConfig(**{**saved, **train_options})
     else:
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
-        data = charlm.CharDataConfig(**given(args, DATA_FLAGS), source=str(Path(args.data).resolve()) if args.data else "")
-        text = charlm.load_training_text(data.source)
-        task = charlm.CharLMTask.from_text(text, data, **given(args, MODEL_FLAGS), **parse_cell_options(args))
+        module = TASKS[args.task]
+        data_options = given(args, DATA_FLAGS)
+        known = {f.name for f in fields(module.DataConfig)}
+        foreign = [name for name in data_options if name not in known]
+        if foreign:
+            raise RecurError(f"{', '.join('--' + n.replace('_', '-') for n in foreign)} does not apply to {args.task}")
+        task = module.new_task(args.data, data_options, {**given(args, MODEL_FLAGS), **parse_cell_options(args)})
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
         config = TrainConfig(**train_options)
     summary = Trainer(task, config, out).fit(resume=args.resume)
     if summary["interrupted"]:
         print(f"recur: stopped at step {summary['step']}; checkpoint saved in {out / 'last'}; "
-              f"continue with: recur train charlm --out {out} --resume", file=sys.stderr)
+              f"continue with: recur train {args.task} --out {out} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(json.dumps(summary))
     return 0
@@ -172,19 +182,22 @@ def resume_task(args, out: Path):
     if not (last / "config.json").exists():
         raise RecurError(f"{out}: nothing to resume (no checkpoint in {out / 'last'})")
     config = checkpoint.read_config(last)
-    text = charlm.load_training_text(str(Path(args.data).resolve())) if args.data else None
-    task = charlm.CharLMTask.from_config(config, text)
+    if config.get("task") != args.task:
+        raise RecurError(f"{out} holds a {config.get('task')} checkpoint, not {args.task}")
+    task = TASKS[args.task].resumed_task(config, args.data)
     return task, checkpoint.read_json(last, "trainer_state")["train_config"]
 
 
 def run_eval(args) -> int:
     lm = load(args.checkpoint)
     if args.data:
-        text, source = read_text(args.data), args.data
+        splits = {"data": (read_text(args.data), args.data)}
     else:
-        text, source = charlm.validation_text(checkpoint.read_config(checkpoint_folder(args.checkpoint)))
-    metrics = lm.evaluate(text)
-    print(json.dumps({**metrics, "chars": len(text), "data": source}))
+        config = checkpoint.read_config(checkpoint_folder(args.checkpoint))
+        splits = TASKS[config["task"]].held_out(config)
+    results = {name: {**lm.evaluate(text), lm.item_name: lm.count(text), "data": source}
+               for name, (text, source) in splits.items()}
+    print(json.dumps(next(iter(results.values())) if len(results) == 1 else results))
     return 0
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import charlm
+from recur.tasks import charlm, wordlm
 from recur.train import checkpoint
 from recur.train.trainer import load_model_weights
 
-TASKS = {"charlm": charlm}
+TASKS = {"charlm": charlm, "wordlm": wordlm}  # each: DataConfig, new_task, resumed_task, held_out, ready_model
 
 
 def checkpoint_folder(path: str | Path) -> Path:

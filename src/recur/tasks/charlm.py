@@ -9,7 +9,6 @@ its vocabulary, ready to score text and write it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -17,10 +16,8 @@ import torch
 
 from recur.data import CharVocab, read_text, split_validation
 from recur.errors import RecurError, require_positive
-from recur.generate import stream_ids
-from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
-from recur.tasks.stream_lm import StreamLMTask, mean_loss
+from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
 
 
 @dataclass(frozen=True)
@@ -40,56 +37,26 @@ def loss_metrics(loss: float) -> dict[str, float]:
     return {"loss": loss, "bpc": loss / math.log(2)}
 
 
-class CharLM:
-    """A trained character model: ``generate`` text, ``evaluate`` text.
+class CharLM(StreamLM):
+    """A trained character model: ``generate`` text, ``evaluate`` text (see ``StreamLM``)."""
 
-    ``precision`` is the generation engine's weight format (``fp32``, ``bf16``, ``int8``; see
-    ``recur.generate.engine``); evaluation always runs the model as trained."""
+    unit, item_name = "character", "chars"
 
-    def __init__(self, model: LanguageModel, vocab: CharVocab, precision: str = "fp32"):
-        self.model, self.vocab, self.precision = model, vocab, precision
-
-    def generate(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None, seed: int | None = None) -> str:
-        """The ``length`` characters that follow ``prime`` (not including it).
-
-        With no prime the model starts as after a newline (or its first character if it never
-        saw one)."""
-        return self.generate_many(prime, length, temperature, top_k, top_p, seed, samples=1)[0]
-
-    def generate_many(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
-                      top_p: float | None = None, seed: int | None = None, samples: int = 1) -> list[str]:
-        """``samples`` independent continuations of ``prime``, drawn together as one batch."""
-        texts = [[] for _ in range(samples)]
-        for chars in self.stream(prime, length, temperature, top_k, top_p, seed, samples):
-            for text, char in zip(texts, chars):
-                text.append(char)
-        return ["".join(text) for text in texts]
-
-    def stream(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
-               top_p: float | None = None, seed: int | None = None, samples: int = 1) -> Iterator[list[str]]:
-        """Each step's characters, one per sample, as soon as they are drawn."""
-        if length < 0:
-            raise RecurError(f"length must be 0 or more, got {length}")
-        for ids in stream_ids(self.model, self._context(prime), length, temperature, top_k, top_p, seed, samples,
-                              self.precision):
-            yield list(self.vocab.decode(ids))  # one character per sample
-
-    def beam(self, prime: str = "", length: int = 500, width: int = 5, alpha: float = 0.6,
-             stop: str | None = None) -> str:
-        """The most likely continuation found by beam search, ending early at ``stop`` if it occurs."""
-        if length < 0:
-            raise RecurError(f"length must be 0 or more, got {length}")
-        if stop is not None and len(stop) != 1:
-            raise RecurError(f"the stop character must be one character, got {stop!r}")
-        stop_id = None if stop is None else int(self.vocab.encode(stop, "the stop character")[0])
-        ids = beam_search(self.model, self._context(prime), length, width, alpha, stop_id, self.precision)
-        return self.vocab.decode(ids)
+    def count(self, text: str) -> int:
+        return len(text)
 
     def evaluate(self, text: str) -> dict[str, float]:
         return loss_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text")))
 
-    def _context(self, prime: str) -> torch.Tensor:
+    def pieces(self, ids: list[int]) -> list[str]:
+        return list(self.vocab.decode(ids))  # one character per id
+
+    def stop_id(self, stop: str) -> int:
+        if len(stop) != 1:
+            raise RecurError(f"the stop character must be one character, got {stop!r}")
+        return int(self.vocab.encode(stop, "the stop character")[0])
+
+    def context(self, prime: str) -> torch.Tensor:
         """The prime's ids; with no prime, as after a newline (or the first character if none was seen)."""
         if prime:
             return self.vocab.encode(prime, "the prime")
@@ -142,6 +109,26 @@ def validation_text(config: dict) -> tuple[str, str]:
     data = config["data"]
     text = split_validation(load_training_text(data["source"]), data["val_fraction"])[1]
     return text, f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}"
+
+
+# What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
+DataConfig = CharDataConfig
+
+
+def new_task(data_path: str | None, data_options: dict, model_options: dict) -> CharLMTask:
+    """A fresh task on the text at ``data_path`` (None: the bundled Tiny Shakespeare)."""
+    data = CharDataConfig(**data_options, source=str(Path(data_path).resolve()) if data_path else "")
+    return CharLMTask.from_text(load_training_text(data.source), data, **model_options)
+
+
+def resumed_task(config: dict, data_path: str | None) -> CharLMTask:
+    """The task of a checkpoint's config; ``data_path`` if the text has moved."""
+    return CharLMTask.from_config(config, load_training_text(str(Path(data_path).resolve())) if data_path else None)
+
+
+def held_out(config: dict) -> dict[str, tuple[str, str]]:
+    """``{"validation": (text, source)}``: what ``recur eval`` scores by default."""
+    return {"validation": validation_text(config)}
 
 
 def ready_model(config: dict) -> CharLM:

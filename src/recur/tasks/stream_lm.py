@@ -6,11 +6,15 @@ cross-entropy of a held-out stream read with its state carried through.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch.nn import functional as F
 
 from recur.data import TextStream
 from recur.errors import RecurError
+from recur.generate import stream_ids
+from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
@@ -68,3 +72,50 @@ class StreamLMTask:
         self.position, self.epoch = position["position"], position["epoch"]
         state_type = self.model.rnn.state_type
         self.carried = state_type(*[tensors[f] for f in state_type._fields]) if tensors else None
+
+
+class StreamLM:
+    """A trained stream language model, ready to use: ``generate`` and ``beam`` write text, ``evaluate``
+    scores it. Subclasses say what a token is: ``unit``, ``pieces`` (ids to text, one piece per id),
+    ``context`` (a prime's ids), ``stop_id`` and ``evaluate``.
+
+    ``precision`` is the generation engine's weight format (``fp32``, ``bf16``, ``int8``; see
+    ``recur.generate.engine``); evaluation always runs the model as trained."""
+
+    unit = "token"
+
+    def __init__(self, model: LanguageModel, vocab, precision: str = "fp32"):
+        self.model, self.vocab, self.precision = model, vocab, precision
+
+    def generate(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None, seed: int | None = None) -> str:
+        """The text of the ``length`` tokens that follow ``prime`` (not including it). With no prime
+        the model starts as after a line break."""
+        return self.generate_many(prime, length, temperature, top_k, top_p, seed, samples=1)[0]
+
+    def generate_many(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+                      top_p: float | None = None, seed: int | None = None, samples: int = 1) -> list[str]:
+        """``samples`` independent continuations of ``prime``, drawn together as one batch."""
+        texts = [[] for _ in range(samples)]
+        for pieces in self.stream(prime, length, temperature, top_k, top_p, seed, samples):
+            for text, piece in zip(texts, pieces):
+                text.append(piece)
+        return ["".join(text) for text in texts]
+
+    def stream(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
+               top_p: float | None = None, seed: int | None = None, samples: int = 1) -> Iterator[list[str]]:
+        """Each step's text, one piece per sample, as soon as it is drawn."""
+        if length < 0:
+            raise RecurError(f"length must be 0 or more, got {length}")
+        for ids in stream_ids(self.model, self.context(prime), length, temperature, top_k, top_p, seed, samples,
+                              self.precision):
+            yield self.pieces(ids)
+
+    def beam(self, prime: str = "", length: int = 500, width: int = 5, alpha: float = 0.6,
+             stop: str | None = None) -> str:
+        """The most likely continuation found by beam search, ending early at ``stop`` if it occurs."""
+        if length < 0:
+            raise RecurError(f"length must be 0 or more, got {length}")
+        stop_id = None if stop is None else self.stop_id(stop)
+        ids = beam_search(self.model, self.context(prime), length, width, alpha, stop_id, self.precision)
+        return "".join(self.pieces(ids))
