@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
             section.add_argument("--" + name.replace("_", "-"), type=kind, default=None, choices=CHOICES.get(name),
                                  help=f"default: {shown}" if shown is not None else None)
     train.add_argument_group("model").add_argument(
+        "--tie-weights", action="store_const", const=True, default=None,
+        help="the read-out shares the embedding matrix (needs --embedding equal to --hidden)")
+    train.add_argument_group("model").add_argument(
         "--cell-option", action="append", metavar="NAME=VALUE", default=None,
         help="a cell's own setting, repeatable; VALUE is read as JSON when it parses, e.g. "
              "--cell-option periods=[1,2,4,8] --cell-option spectral_radius=0.95")
@@ -144,7 +147,8 @@ def run_train(args) -> int:
         foreign = [name for name in data_options if name not in known]
         if foreign:
             raise RecurError(f"{', '.join('--' + n.replace('_', '-') for n in foreign)} does not apply to {args.task}")
-        task = module.new_task(args.data, data_options, {**given(args, MODEL_FLAGS), **parse_cell_options(args)})
+        model_options = {**given(args, [*MODEL_FLAGS, "tie_weights"]), **parse_cell_options(args)}
+        task = module.new_task(args.data, data_options, model_options)
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
         config = TrainConfig(**train_options)
@@ -175,7 +179,7 @@ def parse_cell_options(args) -> dict:
 
 def resume_task(args, out: Path):
     """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own."""
-    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS, "cell_option"])
+    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS, "cell_option", "tie_weights"])
     if changed:
         raise RecurError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in changed)} when resuming")
     last = checkpoint.resolve(out / "last")

@@ -94,3 +94,15 @@ def test_shell_train_resume_sample_from_the_data_root(small_ptb, tmp_path, monke
     assert "holds a wordlm checkpoint, not charlm" in capsys.readouterr().err
     assert main(["train", "wordlm", "--out", str(tmp_path / "x"), "--val-fraction", "0.2"]) == 2
     assert "--val-fraction does not apply to wordlm" in capsys.readouterr().err
+
+
+def test_tied_weights_train_save_and_load_as_one_matrix(small_ptb, tmp_path, capsys):
+    out = tmp_path / "tied"
+    assert main(["train", "wordlm", "--data", str(small_ptb), "--out", str(out), "--max-steps", "3",
+                 "--eval-every", "3", "--tie-weights", *TINY]) == 0
+    lm = load(out)
+    assert lm.model.head.weight is lm.model.embed.weight
+    assert main(["sample", str(out), "--length", "5", "--seed", "1"]) == 0  # through the engine
+    assert main(["train", "wordlm", "--data", str(small_ptb), "--out", str(tmp_path / "bad"), "--max-steps", "1",
+                 "--tie-weights", "--hidden", "32", "--embedding", "16"]) == 2
+    assert "tied weights need the embedding size to equal the hidden size" in capsys.readouterr().err

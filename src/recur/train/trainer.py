@@ -183,7 +183,7 @@ class Trainer:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
         bar.write(f"step {p.step}: validation {shown}{' (best)' if improved else ''}", file=sys.stderr)
         if improved:
-            checkpoint.write_checkpoint(self.out / "best", self.task.config(), {"model": self.model.state_dict()},
+            checkpoint.write_checkpoint(self.out / "best", self.task.config(), {"model": model_weights(self.model)},
                                         {"trainer_state": {"step": p.step, "val": metrics}})
         self._save_last()
 
@@ -198,7 +198,7 @@ class Trainer:
                          "train_config": asdict(self.config)}
         checkpoint.write_checkpoint(
             self.out / "last", self.task.config(),
-            {"model": self.model.state_dict(), "optimizer": opt_tensors, "state": state},
+            {"model": model_weights(self.model), "optimizer": opt_tensors, "state": state},
             {"trainer_state": trainer_state},
         )
 
@@ -217,10 +217,22 @@ class Trainer:
         self._stop_requested = True
 
 
+def model_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``model.state_dict()`` with each tensor once: a tied weight (the read-out sharing the
+    embedding) appears under its first name only, as safetensors stores no aliases."""
+    seen, weights = set(), {}
+    for name, tensor in model.state_dict().items():
+        key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype)
+        if key not in seen:
+            seen.add(key)
+            weights[name] = tensor
+    return weights
+
+
 def load_model_weights(model: torch.nn.Module, folder: Path) -> None:
     """Load ``model.safetensors`` into ``model``, refusing a file that does not match it."""
     weights = checkpoint.read_tensors(folder, "model")
-    expected = model.state_dict()
+    expected = model_weights(model)
     if set(weights) != set(expected) or any(weights[k].shape != expected[k].shape for k in expected):
         raise RecurError(f"{Path(folder) / 'model.safetensors'}: weights do not match the model in config.json")
-    model.load_state_dict(weights)
+    model.load_state_dict(weights, strict=False)  # the keys left out are aliases of tied weights, loaded with them
