@@ -16,7 +16,6 @@ from recur.data import read_text
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
-from recur.models import LanguageModelConfig
 from recur.tasks import TASKS, checkpoint_folder, load
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES
@@ -30,7 +29,9 @@ EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
 # flag -> (config class, field); defaults come from the dataclasses, so they are written once.
 MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float,
                "recurrent_dropout": float}
-DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float}
+DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float, "train_set": str, "min_count": int}
+MODEL_SWITCHES = {"tie_weights": "the read-out shares the embedding matrix (needs --embedding equal to --hidden)",
+                  "bidirectional": "classify: read each sentence in both directions"}
 TRAIN_FLAGS = {"optimizer": str, "lr": float, "weight_decay": float, "clip": float, "clip_mode": str,
                "schedule": str, "warmup_steps": int, "min_lr_ratio": float, "max_steps": int, "minutes": float,
                "eval_every": int, "log_every": int, "seed": int}
@@ -65,47 +66,44 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(default: $RECUR_DATA/ptb)")
     train.add_argument("--out", required=True, help="output folder for checkpoints and metrics")
     train.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
-    for group, flags, defaults in (("model", MODEL_FLAGS, [LanguageModelConfig]),
-                                   ("data", DATA_FLAGS, [module.DataConfig for module in TASKS.values()]),
-                                   ("training", TRAIN_FLAGS, [TrainConfig])):
-        section = train.add_argument_group(group)
-        default_of = {f.name: f.default for config in defaults for f in fields(config)}
-        if group == "data":  # defaults differ by task
-            default_of = {name: " / ".join(f"{task} {f.default}" for task, module in TASKS.items()
-                                           for f in fields(module.DataConfig) if f.name == name)
-                          for name in flags}
+    sections = {}
+    for group, flags, configs in (("model", MODEL_FLAGS, {t: m.ModelConfig for t, m in TASKS.items()}),
+                                  ("data", DATA_FLAGS, {t: m.DataConfig for t, m in TASKS.items()}),
+                                  ("training", TRAIN_FLAGS, {"": TrainConfig})):
+        section = sections[group] = train.add_argument_group(group)
         for name, kind in flags.items():
-            shown = DEFAULT_MINUTES if name == "minutes" else default_of.get(name)
+            shown = DEFAULT_MINUTES if name == "minutes" else default_by_task(configs, name)
             section.add_argument("--" + name.replace("_", "-"), type=kind, default=None, choices=CHOICES.get(name),
                                  help=f"default: {shown}" if shown is not None else None)
-    train.add_argument_group("model").add_argument(
-        "--tie-weights", action="store_const", const=True, default=None,
-        help="the read-out shares the embedding matrix (needs --embedding equal to --hidden)")
-    train.add_argument_group("model").add_argument(
+    for name, text in MODEL_SWITCHES.items():
+        sections["model"].add_argument("--" + name.replace("_", "-"), action="store_const", const=True,
+                                       default=None, help=text)
+    sections["model"].add_argument(
         "--cell-option", action="append", metavar="NAME=VALUE", default=None,
         help="a cell's own setting, repeatable; VALUE is read as JSON when it parses, e.g. "
              "--cell-option periods=[1,2,4,8] --cell-option spectral_radius=0.95")
     train.set_defaults(run=run_train)
 
-    evaluate = sub.add_parser("eval", help="loss and bits per character of a checkpoint on a text")
+    evaluate = sub.add_parser("eval", help="score a checkpoint on text: JSON last line (bpc or perplexity)")
     evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--data", help="text to score (default: the validation split the model was trained with)")
+    evaluate.add_argument("--data", help="text to score (default: the held-out splits of the model's data)")
     evaluate.set_defaults(run=run_eval)
 
     sample = sub.add_parser("sample", help="write text with a trained model")
     sample.add_argument("checkpoint")
     sample.add_argument("--prime", default="", help="text to start from (printed first)")
-    sample.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
+    sample.add_argument("--length", type=int, default=500,
+                        help="tokens to generate: characters, or words for wordlm (default 500)")
     sample.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (default 1.0)")
     sample.add_argument("--top-k", type=int, default=None)
     sample.add_argument("--top-p", type=float, default=None)
     sample.add_argument("--seed", type=int, default=None, help="same seed, same text")
     sample.add_argument("--samples", type=int, default=1, help="independent samples drawn as one batch (default 1)")
-    sample.add_argument("--stream", action="store_true", help="print each character as it is drawn")
+    sample.add_argument("--stream", action="store_true", help="print each token as it is drawn")
     sample.add_argument("--beam", type=int, default=None, metavar="WIDTH",
                         help="beam search instead of sampling: the most likely text found with WIDTH hypotheses "
                              "(temperature, top-k/p and seed do not apply)")
-    sample.add_argument("--stop", default=None, help="with --beam: a character that ends a hypothesis, e.g. '.'")
+    sample.add_argument("--stop", default=None, help="with --beam: a token that ends a hypothesis, e.g. '.' (or '<eos>' for wordlm)")
     sample.add_argument("--alpha", type=float, default=0.6,
                         help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
     sample.add_argument("--threads", type=int, default=None,
@@ -115,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "little accuracy (docs/performance.md; default fp32)")
     sample.set_defaults(run=run_sample)
 
+    predict = sub.add_parser("predict", help="classify a text with a trained classifier: JSON label and probability")
+    predict.add_argument("checkpoint")
+    predict.add_argument("text", help="the text to classify")
+    predict.set_defaults(run=run_predict)
+
     export = sub.add_parser("export", help="write a checkpoint's generation step as ONNX",
                             description="Export one generation step (ids and state in, logits and state out) "
                                         "as an ONNX graph.")
@@ -122,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
     export.set_defaults(run=run_export)
     return parser
+
+
+def default_by_task(configs: dict, name: str) -> str | None:
+    """A flag's default: one value if every task that has the setting agrees, else one per task."""
+    defaults = {task: f.default for task, config in configs.items() for f in fields(config) if f.name == name}
+    if len(set(map(str, defaults.values()))) == 1:
+        return str(next(iter(defaults.values())))
+    return " / ".join(f"{task} {value}" for task, value in defaults.items()) or None
 
 
 def given(args, names) -> dict:
@@ -143,11 +154,13 @@ def run_train(args) -> int:
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
         module = TASKS[args.task]
         data_options = given(args, DATA_FLAGS)
-        known = {f.name for f in fields(module.DataConfig)}
-        foreign = [name for name in data_options if name not in known]
-        if foreign:
-            raise RecurError(f"{', '.join('--' + n.replace('_', '-') for n in foreign)} does not apply to {args.task}")
-        model_options = {**given(args, [*MODEL_FLAGS, "tie_weights"]), **parse_cell_options(args)}
+        model_options = {**given(args, [*MODEL_FLAGS, *MODEL_SWITCHES]), **parse_cell_options(args)}
+        for options, config in ((data_options, module.DataConfig), (model_options, module.ModelConfig)):
+            known = {f.name for f in fields(config)}
+            foreign = [name for name in options if name not in known]
+            if foreign:
+                raise RecurError(f"{', '.join('--' + n.replace('_', '-') for n in foreign)} does not apply "
+                                 f"to {args.task}")
         task = module.new_task(args.data, data_options, model_options)
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
@@ -179,7 +192,7 @@ def parse_cell_options(args) -> dict:
 
 def resume_task(args, out: Path):
     """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own."""
-    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS, "cell_option", "tie_weights"])
+    changed = given(args, [*MODEL_FLAGS, *DATA_FLAGS, *MODEL_SWITCHES, "cell_option"])
     if changed:
         raise RecurError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in changed)} when resuming")
     last = checkpoint.resolve(out / "last")
@@ -220,6 +233,8 @@ def run_sample(args) -> int:
         raise RecurError(f"--threads must be at least 1, got {args.threads}")
     set_threads(args.threads or min(2, usable_cores()))
     lm = load(args.checkpoint)
+    if not hasattr(lm, "stream"):
+        raise RecurError(f"{args.checkpoint}: not a language model; 'sample' needs charlm or wordlm")
     lm.precision = args.precision
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
     end = "\n" if sys.stdout.isatty() else ""  # exactly prime + N characters into a pipe
@@ -235,6 +250,14 @@ def run_sample(args) -> int:
         sys.stdout.write("\n\n".join(args.prime + text for text in texts))
     sys.stdout.write(end)
     sys.stdout.flush()
+    return 0
+
+
+def run_predict(args) -> int:
+    model = load(args.checkpoint)
+    if not hasattr(model, "predict"):
+        raise RecurError(f"{args.checkpoint}: not a classifier; 'predict' needs a checkpoint of 'recur train classify'")
+    print(json.dumps(model.predict(args.text)))
     return 0
 
 

@@ -11,7 +11,7 @@ A matrix ``W [G, K]`` (PyTorch's layout: one row per output) is stored in one of
   a quarter of the bytes, ``W ≈ q ⊙ s``.
 
 ``PackedMatrix.matmul_t(x, y)`` accumulates ``y [B, G] += x [B, K] · Wᵀ`` with the stored values.
-With recur's compiled module (``recur/generate/_kernels.c``, built by ``pip install``) small batches
+With recur's compiled module (``recur/generate/csrc/``, built by ``pip install``) small batches
 run its AVX2 loops; without it, or for large batches where a BLAS matrix multiply wins, NumPy
 multiplies the dequantised float32 copy. Both read the same rounded values, so the format, not the
 path, decides the numbers (tests hold the two to 1e-5). The gate functions of one step (``lstm_cell``,
@@ -33,7 +33,7 @@ except ImportError:  # no C compiler at install time: NumPy serves every format
     _kernels = None
 
 FORMATS = {"fp64": -1, "fp32": 0, "bf16": 1, "int8": 2}  # the compiled loops' codes; fp64 has none
-BLOCK = {"fp32": 1, "bf16": 16, "int8": 32}  # rows padded to whole blocks, interleaved inside (see _kernels.c)
+BLOCK = {"fp32": 1, "bf16": 16, "int8": 32}  # rows padded to whole blocks, interleaved inside (csrc/matmul.c)
 
 # Above this batch, a BLAS matrix multiply over the float32 copy beats the compiled loops, which
 # reread each weight row per batch row (bench/generate.py, --batches 1,8,64).
@@ -83,7 +83,7 @@ def interleave(w: np.ndarray, block: int) -> np.ndarray:
     """Pad each row to whole blocks, then within a block place element ``j + 8m`` at ``j·(block/8) + m``.
 
     One 32-bit lane then holds ``block/8`` elements eight apart, which the AVX2 loop widens to float32
-    with shifts and masks (``_kernels.c``)."""
+    with shifts and masks (``csrc/matmul.c``)."""
     G, K = w.shape
     padded = np.zeros((G, -(-K // block) * block), w.dtype)
     padded[:, :K] = w

@@ -6,7 +6,7 @@
                     probability sums to at least p (ties with the least likely kept token kept)
     draw:           given u ~ U[0, 1), the first id whose cumulative kept probability exceeds u · Σ p
 
-This module is the reference; the engine's compiled loop (``_kernels.c``, ``sample``) follows the
+This module is the reference; the engine's compiled loop (``csrc/sample.c``) follows the
 same rule and is tested against it. Randomness comes in as the uniforms, so a seeded NumPy
 generator gives the same ids on either path.
 """
@@ -17,7 +17,7 @@ import numpy as np
 
 from recur.errors import RecurError
 
-NUCLEUS_SLACK = 1e-9  # relative; the same in _kernels.c
+NUCLEUS_SLACK = 1e-9  # relative; the same in csrc/sample.c
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:

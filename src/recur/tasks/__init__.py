@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import charlm, wordlm
+from recur.tasks import charlm, classify, wordlm
 from recur.train import checkpoint
 from recur.train.trainer import load_model_weights
 
-TASKS = {"charlm": charlm, "wordlm": wordlm}  # each: DataConfig, new_task, resumed_task, held_out, ready_model
+# each: DataConfig, ModelConfig, new_task, resumed_task, held_out, ready_model
+TASKS = {"charlm": charlm, "wordlm": wordlm, "classify": classify}
 
 
 def checkpoint_folder(path: str | Path) -> Path:

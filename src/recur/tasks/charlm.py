@@ -112,7 +112,7 @@ def validation_text(config: dict) -> tuple[str, str]:
 
 
 # What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
-DataConfig = CharDataConfig
+DataConfig, ModelConfig = CharDataConfig, LanguageModelConfig
 
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> CharLMTask:

@@ -123,7 +123,7 @@ class WordLMTask(StreamLMTask):
 
 
 # What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
-DataConfig = WordDataConfig
+DataConfig, ModelConfig = WordDataConfig, LanguageModelConfig
 
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> WordLMTask:

