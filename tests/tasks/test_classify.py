@@ -70,7 +70,7 @@ def majority_rate(path) -> float:
 def test_a_short_run_beats_the_majority_class(small_sst, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "classify", "--data", str(small_sst), "--train-set", "sentences", "--out", str(out),
-                 "--max-steps", "240", "--eval-every", "240", "--bidirectional", *TINY]) == 0
+                 "--max-steps", "400", "--eval-every", "400", "--bidirectional", *TINY]) == 0
     capsys.readouterr()
     assert main(["eval", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
