@@ -9,7 +9,7 @@ its vocabulary, ready to score text and write it.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -17,6 +17,7 @@ import torch
 from recur.data import CharVocab, read_text, split_validation
 from recur.errors import RecurError, require_positive
 from recur.models import LanguageModel, LanguageModelConfig
+from recur.tasks.saved_config import model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
 
 
@@ -133,8 +134,4 @@ def held_out(config: dict) -> dict[str, tuple[str, str]]:
 
 def ready_model(config: dict) -> CharLM:
     """An untrained ``CharLM`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    model_fields = {f.name for f in fields(LanguageModelConfig)}
-    unknown = set(config["model"]) - model_fields
-    if unknown:
-        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
-    return CharLM(LanguageModel(LanguageModelConfig(**config["model"])), CharVocab(config["vocab"]))
+    return CharLM(LanguageModel(model_config(config, LanguageModelConfig)), CharVocab(config["vocab"]))

@@ -16,7 +16,7 @@ cross-entropy; accuracy is reported beside it); ``Classifier`` is what ``recur.l
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -27,6 +27,7 @@ from recur.data.labelled import parse_labelled, read_labelled
 from recur.data.vocab import UNK
 from recur.errors import RecurError, require_positive
 from recur.models import ClassifierConfig, SequenceClassifier
+from recur.tasks.saved_config import model_config
 
 PAD = "<pad>"
 LABELS = ["negative", "positive"]
@@ -204,8 +205,5 @@ def held_out(config: dict) -> dict[str, tuple[str, str]]:
 
 
 def ready_model(config: dict) -> Classifier:
-    known = {f.name for f in fields(ClassifierConfig)}
-    unknown = set(config["model"]) - known
-    if unknown:
-        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
-    return Classifier(SequenceClassifier(ClassifierConfig(**config["model"])), WordVocab(config["vocab"]))
+    """An untrained ``Classifier`` shaped by a checkpoint's config (weights are loaded by the caller)."""
+    return Classifier(SequenceClassifier(model_config(config, ClassifierConfig)), WordVocab(config["vocab"]))

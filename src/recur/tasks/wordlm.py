@@ -14,7 +14,7 @@ characters: ``StreamLMTask``); ``WordLM`` is what ``recur.load`` returns.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -23,6 +23,7 @@ from recur.data import WordVocab, find_data, read_text, words_of
 from recur.data.vocab import EOS
 from recur.errors import RecurError, require_positive
 from recur.models import LanguageModel, LanguageModelConfig
+from recur.tasks.saved_config import model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
 
 PTB_FOLDER = "ptb"
@@ -147,8 +148,4 @@ def held_out(config: dict) -> dict[str, tuple[str, str]]:
 
 def ready_model(config: dict) -> WordLM:
     """An untrained ``WordLM`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    model_fields = {f.name for f in fields(LanguageModelConfig)}
-    unknown = set(config["model"]) - model_fields
-    if unknown:
-        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
-    return WordLM(LanguageModel(LanguageModelConfig(**config["model"])), WordVocab(config["vocab"]))
+    return WordLM(LanguageModel(model_config(config, LanguageModelConfig)), WordVocab(config["vocab"]))
