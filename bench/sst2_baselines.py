@@ -52,9 +52,13 @@ def main() -> None:
                  "test": test})
     for row in rows:
         print(f"{row['model']}: dev {100 * row['dev']:.1f} %, test {100 * row['test']:.1f} %")
+    seen = {s.lower() for _, s in train}  # held-out sentences that also appear verbatim in training
+    overlap = {name: sum(s.lower() in seen for _, s in examples) for name, examples in held.items()}
+    print("held-out sentences found verbatim in the training set: "
+          + ", ".join(f"{name} {n} of {len(held[name])}" for name, n in overlap.items()))
     out = args.out or RESULTS / f"sst2_baselines_{args.train_set}.json"
     write_results({"benchmark": "SST-2 yardsticks", "train_set": args.train_set, "train_examples": len(train),
-                   "rows": rows}, out)
+                   "held_out_in_training": overlap, "rows": rows}, out)
     print(f"wrote {out}")
 
 

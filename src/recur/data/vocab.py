@@ -1,6 +1,8 @@
-"""Character vocabulary over any Unicode text: one id per distinct code point, sorted."""
+"""Vocabularies: characters (one id per distinct code point, sorted) and words (most frequent first)."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import torch
 
@@ -62,11 +64,16 @@ class WordVocab:
 
     @classmethod
     def from_text(cls, text: str) -> WordVocab:
-        """Every word of ``text``, most frequent first (ties alphabetical)."""
-        counts: dict[str, int] = {}
-        for word in words_of(text):
-            counts[word] = counts.get(word, 0) + 1
-        return cls(sorted(counts, key=lambda w: (-counts[w], w)))
+        """Every word of ``text`` (``<eos>`` per line), most frequent first (ties alphabetical)."""
+        return cls.from_words(words_of(text))
+
+    @classmethod
+    def from_words(cls, words, specials: tuple[str, ...] = (), min_count: int = 1) -> WordVocab:
+        """``specials`` first, then the words seen ``min_count`` times or more, most frequent first
+        (ties alphabetical)."""
+        counts = Counter(words)
+        kept = [w for w in counts if counts[w] >= min_count and w not in specials]
+        return cls([*specials, *sorted(kept, key=lambda w: (-counts[w], w))])
 
     def __len__(self) -> int:
         return len(self.words)

@@ -15,7 +15,6 @@ cross-entropy; accuracy is reported beside it); ``Classifier`` is what ``recur.l
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -75,9 +74,8 @@ def tokens(sentence: str) -> list[str]:
 
 def build_vocab(examples: list[tuple[int, str]], min_count: int) -> WordVocab:
     """``<pad>`` (id 0), ``<unk>``, then the training words seen ``min_count`` times or more, most frequent first."""
-    counts = Counter(word for _, sentence in examples for word in tokens(sentence))
-    kept = sorted((w for w, n in counts.items() if n >= min_count and w not in (PAD, UNK)), key=lambda w: (-counts[w], w))
-    return WordVocab([PAD, UNK, *kept])
+    return WordVocab.from_words((word for _, sentence in examples for word in tokens(sentence)), (PAD, UNK),
+                                min_count)
 
 
 def encode_examples(vocab: WordVocab, examples: list[tuple[int, str]]) -> list[tuple[int, torch.Tensor]]:

@@ -14,7 +14,7 @@
 
 #define MAX_HELPERS 7
 #define SPLIT_MIN_WEIGHTS 65536
-#define SPIN_ROUNDS 20000 /* pauses before a helper sleeps: about a millisecond */
+#define SPIN_ROUNDS 20000 /* pause instructions before a helper sleeps (not timed; well under 1 ms on x86) */
 
 typedef struct {
     const RecurMatrix *W;
