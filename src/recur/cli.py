@@ -13,10 +13,13 @@ import torch
 
 from recur.cells import CELLS
 from recur.data import read_text
+from recur.data.table import read_table
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
 from recur.tasks import TASKS, checkpoint_folder, load
+from recur.tasks.forecast import errors, series_path
+from recur.tasks.forecast_output import write_forecast
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES
 from recur.train.optimizers import OPTIMIZERS
@@ -29,7 +32,8 @@ EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
 # flag -> (config class, field); defaults come from the dataclasses, so they are written once.
 MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float,
                "recurrent_dropout": float}
-DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float, "train_set": str, "min_count": int}
+DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float, "train_set": str, "min_count": int,
+              "series": str, "features": str, "horizon": int}
 MODEL_SWITCHES = {"tie_weights": "the read-out shares the embedding matrix (needs --embedding equal to --hidden)",
                   "bidirectional": "classify: read each sentence in both directions"}
 TRAIN_FLAGS = {"optimizer": str, "lr": float, "weight_decay": float, "clip": float, "clip_mode": str,
@@ -63,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("task", choices=list(TASKS), help="what to train")
     train.add_argument("--data", help="charlm: a UTF-8 text file or .gz of one (default: the bundled Tiny "
                                       "Shakespeare); wordlm: a folder of ptb.{train,valid,test}.txt[.gz] "
-                                      "(default: $RECUR_DATA/ptb)")
+                                      "(default: $RECUR_DATA/ptb); classify: the sst folder (default: "
+                                      "$RECUR_DATA/sst); forecast: a CSV with the series' columns (default: "
+                                      "the bundled file of --series)")
     train.add_argument("--out", required=True, help="output folder for checkpoints and metrics")
     train.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
     sections = {}
@@ -118,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("text", help="the text to classify")
     predict.set_defaults(run=run_predict)
 
+    forecast = sub.add_parser("forecast", help="forecast a series with a trained forecaster: CSV and PNG",
+                              description="Forecast the rows after a CSV's last row (or, with --hold-out, its "
+                                          "last H rows from the rows before them), writing the forecast as CSV "
+                                          "and a PNG of history, forecast and truth.")
+    forecast.add_argument("checkpoint")
+    forecast.add_argument("--data", help="a CSV with the model's columns (default: the series it was trained on)")
+    forecast.add_argument("--horizon", type=int, default=None, help="steps to forecast (default: the trained horizon)")
+    forecast.add_argument("--hold-out", action="store_true",
+                          help="hide the last HORIZON rows, forecast them and score the forecast against them")
+    forecast.add_argument("--out", default="forecast",
+                          help="path prefix of the files written: PREFIX.csv and PREFIX.png (default: forecast)")
+    forecast.set_defaults(run=run_forecast)
+
     export = sub.add_parser("export", help="write a checkpoint's generation step as ONNX",
                             description="Export one generation step (ids and state in, logits and state out) "
                                         "as an ONNX graph.")
@@ -129,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def default_by_task(configs: dict, name: str) -> str | None:
     """A flag's default: one value if every task that has the setting agrees, else one per task."""
-    defaults = {task: f.default for task, config in configs.items() for f in fields(config) if f.name == name}
+    defaults = {task: "the series'" if f.default is None else f.default  # forecast: from --series
+                for task, config in configs.items() for f in fields(config) if f.name == name}
     if len(set(map(str, defaults.values()))) == 1:
         return str(next(iter(defaults.values())))
     return " / ".join(f"{task} {value}" for task, value in defaults.items()) or None
@@ -258,6 +278,22 @@ def run_predict(args) -> int:
     if not hasattr(model, "predict"):
         raise RecurError(f"{args.checkpoint}: not a classifier; 'predict' needs a checkpoint of 'recur train classify'")
     print(json.dumps(model.predict(args.text)))
+    return 0
+
+
+def run_forecast(args) -> int:
+    model = load(args.checkpoint)
+    if not hasattr(model, "forecast"):
+        raise RecurError(f"{args.checkpoint}: not a forecaster; 'forecast' needs a checkpoint of 'recur train forecast'")
+    table = read_table(args.data or series_path(model.data), model.columns)
+    horizon = model.horizon if args.horizon is None else args.horizon
+    history, truth = (table.values[:-horizon], table.values[-horizon:]) if args.hold_out else (table.values, None)
+    if args.hold_out and len(history) < 1:
+        raise RecurError(f"{table.source}: {len(table)} rows leave no history before the last {horizon}")
+    predicted = model.forecast(history, horizon)
+    files = write_forecast(args.out, table, history, predicted, truth)
+    scores = {} if truth is None else {"error": errors(model.scaling.apply(predicted), model.scaling.apply(truth))}
+    print(json.dumps({**files, "horizon": horizon, "origin": table.times[len(history) - 1], **scores}))
     return 0
 
 

@@ -70,8 +70,12 @@ def majority_rate(path) -> float:
 def test_a_short_run_beats_the_majority_class(small_sst, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "classify", "--data", str(small_sst), "--train-set", "sentences", "--out", str(out),
-                 "--max-steps", "400", "--eval-every", "400", "--bidirectional", *TINY]) == 0
-    capsys.readouterr()
+                 "--max-steps", "400", "--eval-every", "100", "--bidirectional", *TINY]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    evaluations = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "val_accuracy" in r]
+    best = max(evaluations, key=lambda r: r["val_accuracy"])  # the first of equals, as the trainer keeps it
+    kept = json.loads((out / "best" / "trainer_state.json").read_text())
+    assert len(evaluations) == 4 and kept["step"] == best["step"] and summary["best_accuracy"] == best["val_accuracy"]
     assert main(["eval", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["dev"]["sentences"] == 872 and result["test"]["sentences"] == 1821

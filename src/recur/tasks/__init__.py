@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import charlm, classify, wordlm
+from recur.tasks import charlm, classify, forecast, wordlm
 from recur.train import checkpoint
 from recur.train.trainer import load_model_weights
 
 # each: DataConfig, ModelConfig, new_task, resumed_task, held_out, ready_model
-TASKS = {"charlm": charlm, "wordlm": wordlm, "classify": classify}
+TASKS = {"charlm": charlm, "wordlm": wordlm, "classify": classify, "forecast": forecast}
 
 
 def checkpoint_folder(path: str | Path) -> Path:
     """The folder holding the model to use: ``path`` itself if it is a checkpoint, else its
-    ``best/`` (lowest validation loss), else its ``last/``."""
+    ``best/`` (the best validation score), else its ``last/``."""
     path = Path(path)
     if not path.exists():
         raise RecurError(f"{path}: no such checkpoint folder")

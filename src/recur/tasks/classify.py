@@ -9,8 +9,8 @@ Text is lower-cased and split on whitespace; words seen fewer than ``min_count``
 become ``<unk>``; id 0 is padding. Batches are shuffled each epoch (seeded), padded, and carry their
 true lengths, so the classifier reads each sentence's final state at its end.
 
-``ClassifyTask`` is what the trainer trains (its "loss" for keeping the best checkpoint is the dev
-cross-entropy; accuracy is reported beside it); ``Classifier`` is what ``recur.load`` returns.
+``ClassifyTask`` is what the trainer trains (``best/`` keeps the checkpoint with the highest dev
+accuracy; the dev cross-entropy is reported beside it); ``Classifier`` is what ``recur.load`` returns.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ import torch
 from torch.nn import functional as F
 
 from recur.data import WordVocab, find_data, read_text
+from recur.data.batches import EpochOrder
 from recur.data.labelled import parse_labelled, read_labelled
 from recur.data.vocab import UNK
 from recur.errors import RecurError, require_positive
 from recur.models import ClassifierConfig, SequenceClassifier
 from recur.tasks.saved_config import model_config
+from recur.train.task import Selection
 
 PAD = "<pad>"
 LABELS = ["negative", "positive"]
@@ -137,6 +139,7 @@ class ClassifyTask:
     """Trainer-facing: shuffled padded minibatches of the training set, scored on dev."""
 
     item_name = "sentences"
+    selection = Selection("accuracy", higher_is_better=True)
 
     def __init__(self, model_config: ClassifierConfig, data: ClassifyDataConfig, vocab: WordVocab,
                  train: list[tuple[int, str]], dev: list[tuple[int, str]]):
@@ -145,20 +148,10 @@ class ClassifyTask:
         self.train = encode_examples(vocab, train)
         self.dev = encode_examples(vocab, dev)
         self.items_per_step = data.batch_size
-        self.position, self.epoch = 0, 0
-        self.order = self._shuffled(0)
-
-    def _shuffled(self, epoch: int) -> list[int]:
-        generator = torch.Generator().manual_seed(self.data.shuffle_seed + epoch)
-        return torch.randperm(len(self.train), generator=generator).tolist()
+        self.order = EpochOrder(len(self.train), data.batch_size, data.shuffle_seed)
 
     def train_loss(self) -> torch.Tensor:
-        start = self.position * self.data.batch_size
-        ids, lengths, labels = padded([self.train[i] for i in self.order[start : start + self.data.batch_size]])
-        self.position += 1
-        if self.position * self.data.batch_size >= len(self.train):  # next epoch, a new order
-            self.position, self.epoch = 0, self.epoch + 1
-            self.order = self._shuffled(self.epoch)
+        ids, lengths, labels = padded([self.train[i] for i in self.order.next_batch()])
         return F.cross_entropy(self.model(ids, lengths), labels)
 
     def evaluate(self) -> dict[str, float]:
@@ -169,11 +162,10 @@ class ClassifyTask:
                 "vocab": self.vocab.words}
 
     def state(self):
-        return {"position": self.position, "epoch": self.epoch}, {}
+        return self.order.state(), {}
 
     def load_state(self, position: dict, tensors: dict) -> None:
-        self.position, self.epoch = position["position"], position["epoch"]
-        self.order = self._shuffled(self.epoch)
+        self.order.load_state(position)
 
 
 def _splits(folder: Path, data: ClassifyDataConfig) -> tuple[list, list]:

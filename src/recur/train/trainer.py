@@ -1,7 +1,8 @@
 """One trainer for every task: the loop, clipping, schedule, evaluation, checkpoints, metrics.
 
 An output folder holds ``last/`` (the full training state, for ``--resume``), ``best/`` (the
-model with the lowest validation loss so far) and ``metrics.jsonl`` (one JSON record per log
+model with the best validation score so far: the lowest loss, unless the task's ``selection``
+names another metric, as classification's accuracy) and ``metrics.jsonl`` (one JSON record per log
 line). Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
 once. A step whose loss or gradient is not finite is skipped and reported; too many in a row stop
 training without touching the last good checkpoint.
@@ -24,7 +25,7 @@ from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES, clip_gradients
 from recur.train.optimizers import build_optimizer, optimizer_from_flat, optimizer_to_flat
 from recur.train.schedule import SCHEDULES, learning_rate
-from recur.train.task import Task
+from recur.train.task import LOWEST_LOSS, Task
 
 MAX_NONFINITE_IN_A_ROW = 10
 
@@ -66,7 +67,7 @@ class Progress:
     """What a resumed run needs besides tensors; saved as trainer_state.json."""
     step: int = 0
     elapsed: float = 0.0  # training seconds, summed over resumed runs
-    best_loss: float | None = None
+    best_score: float | None = None  # of the task's selection metric
     nonfinite_skipped: int = 0
 
 
@@ -76,6 +77,7 @@ class Trainer:
         self.model = task.model
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.progress = Progress()
+        self.selection = getattr(task, "selection", LOWEST_LOSS)
         self._stop_requested = False
 
     # ---- public --------------------------------------------------------------------------
@@ -97,7 +99,8 @@ class Trainer:
             self._loop()
         finally:
             signal.signal(signal.SIGINT, previous_handler)
-        return {"step": self.progress.step, "elapsed": self.progress.elapsed, "best_loss": self.progress.best_loss,
+        return {"step": self.progress.step, "elapsed": self.progress.elapsed,
+                f"best_{self.selection.metric}": self.progress.best_score,
                 "interrupted": self._stop_requested, "out": str(self.out)}
 
     def request_stop(self) -> None:
@@ -175,9 +178,9 @@ class Trainer:
     def _evaluate_and_save(self, bar) -> None:
         metrics = self.task.evaluate()
         p = self.progress
-        improved = p.best_loss is None or metrics["loss"] < p.best_loss
+        improved = self.selection.improves(metrics[self.selection.metric], p.best_score)
         if improved:
-            p.best_loss = metrics["loss"]
+            p.best_score = metrics[self.selection.metric]
         checkpoint.append_jsonl(self.out / "metrics.jsonl",
                                 {"step": p.step, "elapsed": p.elapsed, **{f"val_{k}": v for k, v in metrics.items()}})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
@@ -209,6 +212,8 @@ class Trainer:
         state = checkpoint.read_tensors(folder, "state")
         torch.set_rng_state(state.pop("rng.torch"))
         self.task.load_state(trainer_state["position"], {k[len("task."):]: v for k, v in state.items()})
+        if "best_loss" in trainer_state:  # written before the selection metric was the task's
+            trainer_state["best_score"] = trainer_state.pop("best_loss")
         self.progress = Progress(**{k: trainer_state[k] for k in asdict(Progress())})
 
     def _on_interrupt(self, signum, frame) -> None:

@@ -1,0 +1,84 @@
+"""Numeric tables from CSV: a time column, then numbers, one row per time step.
+
+``parse_table`` reads CSV text (quoted or not, as the classic series and ETT files are written),
+keeps the first column as time labels and the named value columns as float64. It refuses, naming
+the file, the line and the problem: an empty file, a missing column, a short row, a value that is
+not a number (or is not finite). Nothing is guessed or filled in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from recur.data.text import read_text
+from recur.errors import RecurError
+
+
+@dataclass(frozen=True)
+class Table:
+    times: list[str]  # the first column, as written
+    columns: list[str]  # the value columns kept, in order
+    values: torch.Tensor  # [rows, columns] float64
+    source: str  # the file, for messages
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
+def parse_table(text: str, source: str, columns: list[str] | None = None) -> Table:
+    """The CSV ``text`` (from ``source``) as a ``Table`` of ``columns`` (None: every column after
+    the first)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()  # trailing blank lines
+    if not rows:
+        raise RecurError(f"{source}: empty file; expected a CSV header line and rows of numbers")
+    header = [name.strip() for name in rows[0]]
+    if len(header) < 2:
+        raise RecurError(f"{source}, line 1: expected a header of a time column and at least one value column, "
+                         f"got {rows[0]!r}")
+    wanted = header[1:] if columns is None else list(columns)
+    missing = [name for name in wanted if name not in header[1:]]
+    if missing:
+        raise RecurError(f"{source}, line 1: no column {', '.join(map(repr, missing))}; "
+                         f"the value columns are {', '.join(header[1:])}")
+    if len(rows) < 2:
+        raise RecurError(f"{source}: a header but no rows")
+    positions = [header.index(name) for name in wanted]
+    times, values = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) < len(header):
+            raise RecurError(f"{source}, line {line}: {len(row)} fields, the header has {len(header)}")
+        numbers = []
+        for name, position in zip(wanted, positions):
+            cell = row[position].strip()
+            try:
+                number = float(cell)
+            except ValueError:
+                raise RecurError(f"{source}, line {line}, column {name}: {cell!r} is not a number") from None
+            if not math.isfinite(number):
+                raise RecurError(f"{source}, line {line}, column {name}: {cell!r} is not a finite number")
+            numbers.append(number)
+        times.append(row[0].strip())
+        values.append(numbers)
+    return Table(times, wanted, torch.tensor(values, dtype=torch.float64), source)
+
+
+def read_table(path: str | Path, columns: list[str] | None = None) -> Table:
+    return parse_table(read_text(path), str(path), columns)
+
+
+def table_text(table: Table, start: int = 0, stop: int | None = None) -> str:
+    """Rows ``[start, stop)`` of ``table`` written back as CSV (``repr`` keeps every float exact)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["time", *table.columns])
+    for time, row in zip(table.times[start:stop], table.values[start:stop].tolist()):
+        writer.writerow([time, *map(repr, row)])
+    return out.getvalue()

@@ -1,0 +1,256 @@
+"""Time-series forecasting: read ``seq_len`` steps, forecast the next ``horizon`` (seeds 001, 002).
+
+Data: one of the bundled series (``--series``, see ``recur.data.series_catalog``), or a CSV with the
+same columns given with ``--data``. ``--features target`` forecasts the series' target column from
+its own past (Informer's "univariate"); ``--features all`` reads and forecasts every value column
+("multivariate"). Values are z-scored with the mean and standard deviation of the training rows
+(per column; Informer's scaling), and every error is reported on that scale:
+
+    MSE = mean over windows, steps and columns of (ŷ − y)²,   MAE = mean of |ŷ − y|
+
+Each held-out window is also forecast by the yardsticks persistence and seasonal naive
+(``recur.models.naive_forecasts``), so ``recur eval`` prints the model beside them.
+
+``ForecastTask`` is what the trainer trains (the loss kept for ``best/`` is the validation MSE);
+``Forecaster`` is what ``recur.load`` returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from recur.data.batches import EpochOrder
+from recur.data.series_catalog import SeriesSpec, series_spec
+from recur.data.table import Table, parse_table, read_table, table_text
+from recur.errors import RecurError, require_positive
+from recur.models.forecaster import ForecasterConfig, SequenceForecaster
+from recur.models.naive_forecasts import persistence, seasonal_naive
+from recur.tasks.saved_config import model_config
+
+FEATURES = ("target", "all")
+EVAL_BATCH = 512
+
+ModelConfig = ForecasterConfig
+
+
+@dataclass(frozen=True)
+class ForecastDataConfig:
+    series: str = "etth1"
+    features: str = "target"
+    horizon: int | None = None  # None: the series' default
+    seq_len: int | None = None  # None: the series' default
+    batch_size: int = 64
+    source: str = ""  # a CSV given with --data, recorded for resume and eval ("" = the bundled file)
+    shuffle_seed: int = 0
+
+    def __post_init__(self):
+        series_spec(self.series)
+        if self.features not in FEATURES:
+            raise RecurError(f"unknown features {self.features!r}; choose one of {', '.join(FEATURES)}")
+        require_positive("batch size", self.batch_size)
+        for name in ("horizon", "seq_len"):
+            if getattr(self, name) is not None:
+                require_positive(name.replace("_", " "), getattr(self, name))
+
+    def resolved(self) -> ForecastDataConfig:
+        """This config with the series' defaults written in."""
+        spec = series_spec(self.series)
+        return ForecastDataConfig(**{**asdict(self), "horizon": self.horizon or spec.horizon,
+                                     "seq_len": self.seq_len or spec.seq_len})
+
+    def columns(self) -> list[str]:
+        spec = series_spec(self.series)
+        return list(spec.columns) if self.features == "all" else [spec.target]
+
+
+DataConfig = ForecastDataConfig
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """z = (x − mean) / std, per column, with the training rows' statistics."""
+    mean: list[float]
+    std: list[float]
+
+    @staticmethod
+    def of(values: torch.Tensor) -> Scaling:
+        std = values.std(dim=0, unbiased=False)
+        if bool((std == 0).any()):
+            raise RecurError("a column is constant over the training rows; it cannot be z-scored")
+        return Scaling(values.mean(dim=0).tolist(), std.tolist())
+
+    def apply(self, values: torch.Tensor) -> torch.Tensor:
+        return (values - torch.tensor(self.mean, dtype=values.dtype)) / torch.tensor(self.std, dtype=values.dtype)
+
+    def invert(self, z: torch.Tensor) -> torch.Tensor:
+        return z * torch.tensor(self.std, dtype=z.dtype) + torch.tensor(self.mean, dtype=z.dtype)
+
+
+def windows(z: torch.Tensor, seq_len: int, horizon: int, first_origin: int | None = None,
+            last_origin: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every ``(input z[t−seq_len : t], target z[t : t+horizon])`` for origins t from
+    ``first_origin`` (default seq_len) to ``last_origin`` (default len − horizon), as float32
+    ``[N, seq_len, C]`` and ``[N, horizon, C]``."""
+    first = seq_len if first_origin is None else first_origin
+    last = len(z) - horizon if last_origin is None else last_origin
+    if first < seq_len or last < first:
+        raise RecurError(f"{len(z)} rows hold no window of {seq_len} steps read and {horizon} forecast")
+    span = z[first - seq_len : last + horizon].float()
+    frames = span.unfold(0, seq_len + horizon, 1).permute(0, 2, 1)  # [N, seq_len + horizon, C]
+    return frames[:, :seq_len].contiguous(), frames[:, seq_len:].contiguous()
+
+
+def errors(prediction: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+    difference = (prediction.double() - truth.double())
+    return {"mse": float((difference ** 2).mean()), "mae": float(difference.abs().mean())}
+
+
+@torch.no_grad()
+def predict(model: SequenceForecaster, inputs: torch.Tensor) -> torch.Tensor:
+    """The model's forecast of every window, in batches, in evaluation mode."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(inputs[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)])
+    model.train(was_training)
+    return out
+
+
+def series_path(data: ForecastDataConfig) -> Path:
+    """``data.source`` if set, else the series' bundled file."""
+    return Path(data.source) if data.source else series_spec(data.series).path()
+
+
+def series_table(data: ForecastDataConfig) -> Table:
+    """The series' columns, from ``data.source`` if set, else from the bundled file."""
+    path = series_path(data)
+    if not path.exists():
+        raise RecurError(f"{path}: no such file (expected a CSV with columns {', '.join(data.columns())})")
+    return read_table(path, data.columns())
+
+
+class ForecastTask:
+    """Trainer-facing: shuffled minibatches of training windows, scored by validation MSE."""
+
+    item_name = "windows"
+
+    def __init__(self, model_config: ForecasterConfig, data: ForecastDataConfig, scaling: Scaling, table: Table):
+        self.model_config, self.data, self.scaling = model_config, data, scaling
+        self.model = SequenceForecaster(model_config)
+        spec = series_spec(data.series)
+        train_end, val_end, _ = spec.borders(len(table))
+        z = scaling.apply(table.values)
+        self.train_x, self.train_y = windows(z[:train_end], data.seq_len, data.horizon)
+        self.val_x, self.val_y = windows(z[:val_end], data.seq_len, data.horizon, first_origin=train_end)
+        self.items_per_step = data.batch_size
+        self.order = EpochOrder(len(self.train_x), data.batch_size, data.shuffle_seed)
+
+    def train_loss(self) -> torch.Tensor:
+        batch = torch.tensor(self.order.next_batch())
+        return torch.nn.functional.mse_loss(self.model(self.train_x[batch]), self.train_y[batch])
+
+    def evaluate(self) -> dict[str, float]:
+        scores = errors(predict(self.model, self.val_x), self.val_y)
+        return {"loss": scores["mse"], "mae": scores["mae"]}
+
+    def config(self) -> dict:
+        return {"task": "forecast", "model": asdict(self.model_config), "data": asdict(self.data),
+                "columns": self.data.columns(), "scaling": asdict(self.scaling)}
+
+    def state(self):
+        return self.order.state(), {}
+
+    def load_state(self, position: dict, tensors: dict) -> None:
+        self.order.load_state(position)
+
+
+def new_task(data_path: str | None, data_options: dict, model_options: dict) -> ForecastTask:
+    """A fresh task on the series ``data_options["series"]`` (its bundled file, or the CSV ``data_path``)."""
+    source = str(Path(data_path).expanduser().resolve()) if data_path else ""
+    data = ForecastDataConfig(**data_options, source=source).resolved()
+    table = series_table(data)
+    train_end, _, _ = series_spec(data.series).borders(len(table))
+    scaling = Scaling.of(table.values[:train_end])
+    model = ForecasterConfig(channels=len(data.columns()), horizon=data.horizon, **model_options)
+    return ForecastTask(model, data, scaling, table)
+
+
+def resumed_task(config: dict, data_path: str | None) -> ForecastTask:
+    data = ForecastDataConfig(**{**config["data"], **({"source": data_path} if data_path else {})})
+    return ForecastTask(ForecasterConfig(**config["model"]), data, Scaling(**config["scaling"]), series_table(data))
+
+
+def held_out(config: dict) -> dict[str, tuple[str, str]]:
+    """``{"valid": (csv, where), "test": (csv, where)}``: each split's rows with the history its
+    first window reads, so that every window of the text is one of the protocol's windows."""
+    data = ForecastDataConfig(**config["data"])
+    spec = series_spec(data.series)
+    table = series_table(data)
+    train_end, val_end, test_end = spec.borders(len(table))
+    context = max(data.seq_len, spec.season)
+    splits = {}
+    for name, (start, stop) in (("valid", (train_end, val_end)), ("test", (val_end, test_end))):
+        first = max(0, start - context)
+        splits[name] = (table_text(table, first, stop), f"{table.source} rows {first}-{stop - 1} "
+                                                        f"(forecasts from row {start})")
+    return splits
+
+
+class Forecaster:
+    """A trained forecaster: ``forecast`` from history, ``evaluate`` on a CSV's windows."""
+
+    item_name = "windows"
+
+    def __init__(self, model: SequenceForecaster, data: ForecastDataConfig, columns: list[str], scaling: Scaling):
+        self.model, self.data, self.columns, self.scaling = model, data, columns, scaling
+        self.spec: SeriesSpec = series_spec(data.series)
+
+    @property
+    def horizon(self) -> int:
+        return self.model.config.horizon
+
+    def _context(self) -> int:
+        return max(self.data.seq_len, self.spec.season)
+
+    def _windows(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every window of the CSV text whose origin has ``max(seq_len, season)`` rows before it."""
+        z = self.scaling.apply(parse_table(text, "the evaluation data", self.columns).values)
+        context = self._context()
+        if len(z) < context + self.horizon:
+            raise RecurError(f"the evaluation data has {len(z)} rows; a window needs {context} rows of history "
+                             f"(seq_len {self.data.seq_len}, season {self.spec.season}) and {self.horizon} to forecast")
+        return windows(z, context, self.horizon)
+
+    def evaluate(self, text: str) -> dict[str, float]:
+        """MSE and MAE (z-scored) of the model, persistence and seasonal naive on every window of ``text``."""
+        history, truth = self._windows(text)
+        scores = errors(predict(self.model, history[:, -self.data.seq_len :]), truth)
+        for name, forecast in (("persistence", persistence(history, self.horizon)),
+                               ("seasonal_naive", seasonal_naive(history, self.horizon, self.spec.season))):
+            scores.update({f"{name}_{k}": v for k, v in errors(forecast, truth).items()})
+        return scores
+
+    def count(self, text: str) -> int:
+        return len(self._windows(text)[0])
+
+    def forecast(self, history: torch.Tensor, horizon: int | None = None) -> torch.Tensor:
+        """The next ``horizon`` rows (default: the trained horizon) after ``history [T, C]``, in the
+        series' own units."""
+        horizon = self.horizon if horizon is None else horizon
+        if not 1 <= horizon <= self.horizon:
+            raise RecurError(f"this model forecasts 1 to {self.horizon} steps; asked for {horizon}")
+        if history.dim() != 2 or history.shape[1] != len(self.columns):
+            raise RecurError(f"history must be [steps, {len(self.columns)}] ({', '.join(self.columns)}), "
+                             f"got {list(history.shape)}")
+        if len(history) < self.data.seq_len:
+            raise RecurError(f"the model reads {self.data.seq_len} steps; the history has {len(history)}")
+        window = self.scaling.apply(history[-self.data.seq_len :].double()).float()[None]
+        return self.scaling.invert(predict(self.model, window)[0, :horizon].double())
+
+
+def ready_model(config: dict) -> Forecaster:
+    """An untrained ``Forecaster`` shaped by a checkpoint's config (weights are loaded by the caller)."""
+    return Forecaster(SequenceForecaster(model_config(config, ForecasterConfig)), ForecastDataConfig(**config["data"]),
+                      config["columns"], Scaling(**config["scaling"]))

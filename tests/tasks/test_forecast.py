@@ -1,0 +1,129 @@
+"""Forecasting: CSV parsing and its refusals, the yardsticks' formulas, the Informer windows, the
+window normalisation, short real-data runs that beat persistence, and the shell commands."""
+
+import json
+
+import pytest
+import torch
+
+from recur.cli import main
+from recur.data.series_catalog import SERIES
+from recur.data.table import parse_table, read_table, table_text
+from recur.errors import RecurError
+from recur.models.forecaster import ForecasterConfig, SequenceForecaster
+from recur.models.naive_forecasts import persistence, seasonal_naive
+from recur.tasks import forecast
+
+TINY = ["--hidden", "32", "--batch-size", "32"]
+
+
+def test_a_csv_table_quoted_or_not():
+    table = parse_table('"Month","Passengers"\n"1949-01",112\n"1949-02",118\n\n', "air.csv")
+    assert table.times == ["1949-01", "1949-02"] and table.columns == ["Passengers"]
+    assert table.values.tolist() == [[112.0], [118.0]]
+    wide = parse_table("date,a,b,c\nt0,1,2,3\nt1,4,5,6\n", "w.csv", ["c", "a"])
+    assert wide.values.tolist() == [[3.0, 1.0], [6.0, 4.0]]
+    assert parse_table(table_text(wide), "again", ["c", "a"]).values.tolist() == wide.values.tolist()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty file"),
+    ("date,a\n", "a header but no rows"),
+    ("date\nt0\n", "line 1: expected a header of a time column"),
+    ("date,a\nt0,1\n", "line 1: no column 'OT'; the value columns are a"),
+    ("date,OT\nt0,1\nt1,warm\n", "line 3, column OT: 'warm' is not a number"),
+    ("date,OT\nt0,1\nt1,nan\n", "line 3, column OT: 'nan' is not a finite number"),
+    ("date,x,OT\nt0,1,2\nt1,3\n", "line 3: 2 fields, the header has 3"),
+])
+def test_bad_tables_are_refused_naming_file_line_and_problem(text, message):
+    with pytest.raises(RecurError, match=f"series.csv.*{message}"):
+        parse_table(text, "series.csv", ["OT"] if "OT" in message or "OT" in text else None)
+
+
+def test_the_yardsticks_formulas():
+    history = torch.arange(1.0, 9.0).view(1, 8, 1)  # y_0 .. y_7 = 1 .. 8; the origin is t = 8
+    assert persistence(history, 3).flatten().tolist() == [8, 8, 8]
+    # season 3: t+j reads t+j-3(j//3+1): j=0..6 -> y5 y6 y7 y5 y6 y7 y5
+    assert seasonal_naive(history, 7, 3).flatten().tolist() == [6, 7, 8, 6, 7, 8, 6]
+    with pytest.raises(RecurError, match="needs at least 9 steps"):
+        seasonal_naive(history, 2, 9)
+
+
+def test_windows_follow_the_informer_borders():
+    table = read_table(SERIES["etth1"].path(), ["OT"])
+    assert len(table) == 17420 and SERIES["etth1"].borders(len(table)) == (8640, 11520, 14400)
+    task = forecast.new_task(None, {"horizon": 24, "seq_len": 96}, {"hidden": 8})
+    assert task.train_x.shape == (8640 - 96 - 24 + 1, 96, 1) and task.val_x.shape == (2880 - 24 + 1, 96, 1)
+    z = task.scaling.apply(table.values)
+    assert abs(float(z[:8640].mean())) < 1e-9 and abs(float(z[:8640].std(unbiased=False)) - 1) < 1e-9
+    # the first validation window reads the 96 training rows before row 8640 and forecasts rows 8640..8663
+    torch.testing.assert_close(task.val_x[0], z[8544:8640].float())
+    torch.testing.assert_close(task.val_y[0], z[8640:8664].float())
+    torch.testing.assert_close(task.train_y[-1], z[8616:8640].float())
+
+
+def test_window_normalisation_makes_the_forecast_follow_level_and_scale():
+    """With RevIN-style normalisation, forecast(a·x + b) = a·forecast(x) + b for a > 0."""
+    model = SequenceForecaster(ForecasterConfig(channels=2, horizon=5, hidden=8)).eval()
+    x = torch.randn(3, 12, 2)
+    torch.testing.assert_close(model(3.0 * x + 7.0), 3.0 * model(x) + 7.0, rtol=1e-4, atol=1e-4)
+    raw = SequenceForecaster(ForecasterConfig(channels=2, horizon=5, hidden=8, window_norm=False)).eval()
+    assert model(x).shape == raw(x).shape == (3, 5, 2)
+
+
+def test_held_out_text_holds_exactly_the_protocols_windows(capsys, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "forecast", "--series", "airline", "--out", str(out), "--max-steps", "2", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # airline: 144 months, the last 24 for test and the 24 before for validation; one 24-month window each
+    assert result["test"]["windows"] == 1 and result["valid"]["windows"] == 1
+    assert "rows 96-143 (forecasts from row 120)" in result["test"]["data"]
+    assert set(result["test"]) >= {"mse", "mae", "persistence_mse", "seasonal_naive_mae"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series, options", [
+    ("temperatures", []),
+    ("etth1", ["--features", "all", "--seq-len", "48"]),
+])
+def test_a_short_run_beats_persistence(series, options, tmp_path, capsys):
+    out = tmp_path / series
+    assert main(["train", "forecast", "--series", series, *options, "--out", str(out), "--max-steps", "150",
+                 "--eval-every", "150", "--lr", "0.005", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for split in ("valid", "test"):
+        scores = result[split]
+        assert scores["mse"] < 0.9 * scores["persistence_mse"], (split, scores)
+
+
+def test_shell_forecast_writes_csv_and_png_and_refuses_bad_requests(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "forecast", "--series", "aapl", "--horizon", "5", "--out", str(out), "--max-steps", "3",
+                 *TINY]) == 0
+    capsys.readouterr()
+    prefix = str(tmp_path / "f")
+    assert main(["forecast", str(out), "--hold-out", "--horizon", "4", "--out", prefix]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["horizon"] == 4 and answer["origin"] == "2017-02-10" and set(answer["error"]) == {"mse", "mae"}
+    lines = (tmp_path / "f.csv").read_text().splitlines()
+    assert lines[0] == "step,time,AAPL.Close,AAPL.Close_truth" and len(lines) == 5
+    assert lines[1].startswith("1,2017-02-13,") and lines[1].endswith(",133.289993")
+    assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*tmp*"))  # written through temporary files, renamed into place
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Date,AAPL.Close\n2017-01-01,120\n2017-01-02,n/a\n")
+    for argv, message in ((["forecast", str(out), "--horizon", "6"], "forecasts 1 to 5 steps; asked for 6"),
+                          (["forecast", str(out), "--data", str(bad)], "bad.csv, line 3, column AAPL.Close"),
+                          (["eval", str(out), "--data", str(bad)], "line 3, column AAPL.Close: 'n/a' is not a number"),
+                          (["predict", str(out), "hello"], "not a classifier"),
+                          (["train", "forecast", "--out", str(tmp_path / "x"), "--series", "tides"],
+                           "unknown series 'tides'"),
+                          (["train", "forecast", "--out", str(tmp_path / "x"), "--embedding", "8"],
+                           "--embedding does not apply to forecast")):
+        assert main(argv) == 2, argv
+        assert message in capsys.readouterr().err
