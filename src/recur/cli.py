@@ -31,7 +31,7 @@ EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
 
 # flag -> (config class, field); defaults come from the dataclasses, so they are written once.
 MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float,
-               "recurrent_dropout": float}
+               "recurrent_dropout": float, "ridge": float}
 DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float, "train_set": str, "min_count": int,
               "series": str, "features": str, "horizon": int}
 MODEL_SWITCHES = {"tie_weights": "the read-out shares the embedding matrix (needs --embedding equal to --hidden)",
@@ -287,6 +287,8 @@ def run_forecast(args) -> int:
         raise RecurError(f"{args.checkpoint}: not a forecaster; 'forecast' needs a checkpoint of 'recur train forecast'")
     table = read_table(args.data or series_path(model.data), model.columns)
     horizon = model.horizon if args.horizon is None else args.horizon
+    if not 1 <= horizon <= model.horizon:
+        raise RecurError(f"--horizon: this model forecasts 1 to {model.horizon} steps; asked for {horizon}")
     history, truth = (table.values[:-horizon], table.values[-horizon:]) if args.hold_out else (table.values, None)
     if args.hold_out and len(history) < 1:
         raise RecurError(f"{table.source}: {len(table)} rows leave no history before the last {horizon}")
@@ -299,9 +301,13 @@ def run_forecast(args) -> int:
 
 def run_export(args) -> int:
     lm = load(args.checkpoint)
+    if not hasattr(lm, "stream"):
+        raise RecurError(f"{args.checkpoint}: not a language model; 'export' writes the generation step of "
+                         "charlm or wordlm")
     inputs = export_onnx(lm.model, Path(args.onnx))
+    vocab = lm.vocab.chars if hasattr(lm.vocab, "chars") else lm.vocab.words
     print(json.dumps({"onnx": str(Path(args.onnx).resolve()), "inputs": inputs, "outputs": ["logits"] +
-                      [f"{name}_out" for name in inputs[1:]], "vocab": lm.vocab.chars}))
+                      [f"{name}_out" for name in inputs[1:]], "vocab": vocab}))
     return 0
 
 

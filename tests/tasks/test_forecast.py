@@ -12,6 +12,7 @@ from recur.data.table import parse_table, read_table, table_text
 from recur.errors import RecurError
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 from recur.models.naive_forecasts import persistence, seasonal_naive
+from recur.models.ridge import ridge_fit
 from recur.tasks import forecast
 
 TINY = ["--hidden", "32", "--batch-size", "32"]
@@ -71,6 +72,27 @@ def test_window_normalisation_makes_the_forecast_follow_level_and_scale():
     assert model(x).shape == raw(x).shape == (3, 5, 2)
 
 
+def test_ridge_regression_is_least_squares_with_a_free_bias():
+    features, truth = torch.randn(200, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)
+    targets = features @ truth.T + 4.0
+    weight, bias = ridge_fit(features, targets, 0.0)
+    torch.testing.assert_close(weight, truth)
+    torch.testing.assert_close(bias, torch.full((3,), 4.0, dtype=torch.float64))
+    shrunk, free = ridge_fit(features, targets, 1e6)  # a huge penalty empties the weights, not the bias
+    assert float(shrunk.abs().max()) < 1e-2 and torch.allclose(free, targets.mean(0), atol=0.1)
+
+
+def test_an_esn_forecaster_is_solved_in_closed_form_and_beats_persistence(tmp_path, capsys):
+    out = tmp_path / "esn"
+    assert main(["train", "forecast", "--series", "temperatures", "--cell", "esn", "--hidden", "200",
+                 "--out", str(out), "--max-steps", "50"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["step"] == 0  # no gradient steps: one ridge solve
+    assert main(["eval", str(out)]) == 0
+    test = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["test"]
+    assert test["mse"] < 0.9 * test["persistence_mse"], test
+
+
 def test_held_out_text_holds_exactly_the_protocols_windows(capsys, tmp_path):
     out = tmp_path / "run"
     assert main(["train", "forecast", "--series", "airline", "--out", str(out), "--max-steps", "2", *TINY]) == 0
@@ -121,6 +143,8 @@ def test_shell_forecast_writes_csv_and_png_and_refuses_bad_requests(tmp_path, ca
                           (["forecast", str(out), "--data", str(bad)], "bad.csv, line 3, column AAPL.Close"),
                           (["eval", str(out), "--data", str(bad)], "line 3, column AAPL.Close: 'n/a' is not a number"),
                           (["predict", str(out), "hello"], "not a classifier"),
+                          (["sample", str(out)], "not a language model"),
+                          (["export", str(out), "--onnx", str(tmp_path / "x.onnx")], "not a language model"),
                           (["train", "forecast", "--out", str(tmp_path / "x"), "--series", "tides"],
                            "unknown series 'tides'"),
                           (["train", "forecast", "--out", str(tmp_path / "x"), "--embedding", "8"],

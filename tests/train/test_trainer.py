@@ -8,6 +8,7 @@ import torch
 
 import recur
 from recur.train import checkpoint
+from recur.train.task import Selection
 from recur.train.trainer import Trainer, TrainConfig
 
 SMALL = dict(cell="lstm", hidden=16, layers=2, embedding=8, dropout=0.1)  # dropout: RNG state matters
@@ -73,6 +74,27 @@ def test_best_checkpoint_tracks_lowest_validation_loss(tmp_path, small_text):
     val = {r["step"]: r["val_loss"] for r in records if "val_loss" in r}
     best = checkpoint.read_json(tmp_path / "best", "trainer_state")
     assert best["val"]["loss"] == min(val.values()) and best["step"] == min(val, key=val.get)
+
+
+def test_a_task_may_select_best_on_a_higher_is_better_metric(tmp_path, small_text):
+    """A task's ``selection`` replaces the lowest loss, e.g. classification's dev accuracy."""
+    task = make_task(small_text)
+    scores = iter([0.2, 0.5, 0.4])  # loss falls all along; the score peaks at the second evaluation
+    evaluate = task.evaluate
+    task.evaluate = lambda: {**evaluate(), "score": next(scores)}
+    task.selection = Selection("score", higher_is_better=True)
+    summary = Trainer(task, TrainConfig(max_steps=30, eval_every=10, lr=1e-2), tmp_path).fit()
+    assert summary["best_score"] == 0.5 and checkpoint.read_json(tmp_path / "best", "trainer_state")["step"] == 20
+
+
+def test_a_checkpoint_written_before_selection_resumes(tmp_path, small_text):
+    Trainer(make_task(small_text), TrainConfig(max_steps=4, eval_every=4), tmp_path).fit()
+    state_file = tmp_path / "last" / "trainer_state.json"
+    state = json.loads(state_file.read_text())
+    state["best_loss"] = state.pop("best_score")  # the field's old name
+    state_file.write_text(json.dumps(state))
+    summary = Trainer(make_task(small_text), TrainConfig(max_steps=6, eval_every=4), tmp_path).fit(resume=True)
+    assert summary["step"] == 6 and summary["best_loss"] is not None
 
 
 def test_refuses_to_overwrite_an_existing_run(tmp_path, small_text):

@@ -8,7 +8,7 @@ while the state still remembers its arbitrary start):
 
     W = (Sᵀ S + λ I)⁻¹ Sᵀ Y,    S = rows [h_t, x_t, 1],  Y = rows y_t,  λ = ``ridge``
 
-(the bias column is not penalised). No gradient descent: one linear solve. ``forward`` maps an
+(the bias column is not penalised; ``recur.models.ridge``). No gradient descent: one linear solve. ``forward`` maps an
 input sequence to outputs like any recur model, so the network drops in wherever a forecaster
 does; ``generate`` runs it closed-loop, feeding each prediction back as the next input.
 """
@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from recur.errors import RecurError, require_positive
+from recur.models.ridge import ridge_fit
 from recur.recurrent import Recurrent
 
 
@@ -73,15 +74,12 @@ class EchoStateNetwork(nn.Module):
         if x.shape[1] <= washout:
             raise RecurError(f"sequence of {x.shape[1]} steps is no longer than the washout of {washout}")
         features, _ = self.features(x)
-        S = features[:, washout:].reshape(-1, features.shape[-1]).double()
-        S = torch.cat([S, S.new_ones(S.shape[0], 1)], dim=1)
-        Y = y[:, washout:].reshape(-1, y.shape[-1]).double()
-        penalty = torch.full((S.shape[1],), self.config.ridge, dtype=torch.float64)
-        penalty[-1] = 0.0  # leave the bias free
-        solution = torch.linalg.solve(S.T @ S + torch.diag(penalty), S.T @ Y)  # [N + D + 1, O]
-        self.readout.weight.copy_(solution[:-1].T)
-        self.readout.bias.copy_(solution[-1])
-        return nrmse(S @ solution, Y)
+        S = features[:, washout:].reshape(-1, features.shape[-1])
+        Y = y[:, washout:].reshape(-1, y.shape[-1])
+        weight, bias = ridge_fit(S, Y, self.config.ridge)
+        self.readout.weight.copy_(weight)
+        self.readout.bias.copy_(bias)
+        return nrmse(S.double() @ weight.T + bias, Y.double())
 
     @torch.no_grad()
     def generate(self, warmup: torch.Tensor, steps: int) -> torch.Tensor:

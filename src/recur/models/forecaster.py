@@ -9,7 +9,8 @@ state to the whole horizon at once.
 
 The window normalisation lets one network serve a series whose level drifts (airline passengers
 grow sevenfold) and is switched off with ``window_norm=False``. Dropout falls between layers and
-before the head.
+before the head. An encoder with nothing to train (the echo state network's reservoir) has its head
+solved in closed form instead, by ``fit_head``: ridge regression from h_L to the normalised targets.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from recur.errors import require_positive
+from recur.models.ridge import ridge_fit
 from recur.recurrent import Recurrent
 
 STD_FLOOR = 1e-5  # a flat window has σ = 0; dividing by this floor keeps it finite
@@ -35,6 +37,7 @@ class ForecasterConfig:
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
     window_norm: bool = True
+    ridge: float = 10.0  # the closed-form head's penalty (encoders with nothing to train: esn)
     cell_options: dict = field(default_factory=dict)
 
 
@@ -52,10 +55,30 @@ class SequenceForecaster(nn.Module):
         self.head = nn.Linear(self.rnn.output_size, config.horizon * config.channels)
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
-        if self.config.window_norm:
-            mean = window.mean(dim=1, keepdim=True)
-            std = window.std(dim=1, keepdim=True, unbiased=False).clamp_min(STD_FLOOR)
-            window = (window - mean) / std
-        _, state = self.rnn(window)
+        mean, std = self._window_scale(window)
+        _, state = self.rnn((window - mean) / std)
         out = self.head(self.drop(state.h[-1])).view(-1, self.config.horizon, self.config.channels)
-        return out * std + mean if self.config.window_norm else out
+        return out * std + mean
+
+    def _window_scale(self, window: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(μ, σ)`` of each window and column ``[B, 1, C]``; (0, 1) without window normalisation."""
+        if not self.config.window_norm:
+            return window.new_zeros(()), window.new_ones(())
+        return (window.mean(dim=1, keepdim=True),
+                window.std(dim=1, keepdim=True, unbiased=False).clamp_min(STD_FLOOR))
+
+    @torch.no_grad()
+    def fit_head(self, windows: torch.Tensor, targets: torch.Tensor, batch: int = 512) -> None:
+        """Solve the head in closed form: ridge regression (λ = ``config.ridge``) from the encoder's
+        final states to the window-normalised targets. This is how an encoder with nothing to train,
+        the echo state network's reservoir, is trained (Jaeger 2001)."""
+        states, goals = [], []
+        for start in range(0, len(windows), batch):
+            window, target = windows[start : start + batch], targets[start : start + batch]
+            mean, std = self._window_scale(window)
+            _, state = self.rnn((window - mean) / std)
+            states.append(state.h[-1])
+            goals.append(((target - mean) / std).flatten(1))
+        weight, bias = ridge_fit(torch.cat(states), torch.cat(goals), self.config.ridge)
+        self.head.weight.copy_(weight)
+        self.head.bias.copy_(bias)

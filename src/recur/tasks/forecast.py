@@ -147,6 +147,15 @@ class ForecastTask:
         self.items_per_step = data.batch_size
         self.order = EpochOrder(len(self.train_x), data.batch_size, data.shuffle_seed)
 
+    @property
+    def closed_form(self) -> bool:
+        """True when the encoder has nothing to train (the ESN): the trainer then calls ``solve``
+        once instead of stepping."""
+        return not any(p.requires_grad for p in self.model.rnn.parameters())
+
+    def solve(self) -> None:
+        self.model.fit_head(self.train_x, self.train_y)
+
     def train_loss(self) -> torch.Tensor:
         batch = torch.tensor(self.order.next_batch())
         return torch.nn.functional.mse_loss(self.model(self.train_x[batch]), self.train_y[batch])

@@ -27,6 +27,7 @@ class Task(Protocol):
     items_per_step: int  # characters, tokens or examples per training step, for throughput
     item_name: str  # e.g. "chars"
     # optional: ``selection: Selection`` (default LOWEST_LOSS), the metric that picks best/
+    # optional: ``closed_form: bool`` and ``solve()``: weights found in one solve, not by steps
 
     def config(self) -> dict:
         """JSON that rebuilds the model and the task (vocabulary included)."""

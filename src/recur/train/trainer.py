@@ -5,7 +5,8 @@ model with the best validation score so far: the lowest loss, unless the task's 
 names another metric, as classification's accuracy) and ``metrics.jsonl`` (one JSON record per log
 line). Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
 once. A step whose loss or gradient is not finite is skipped and reported; too many in a row stop
-training without touching the last good checkpoint.
+training without touching the last good checkpoint. A task whose weights are found in one solve
+(``closed_form``, e.g. an echo state network's read-out) is solved once, evaluated and saved.
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ class Trainer:
     def _loop(self) -> None:
         cfg, p = self.config, self.progress
         bar = self._bar()
+        if getattr(self.task, "closed_form", False):  # nothing to step: the task solves its weights at once
+            started = time.perf_counter()
+            self.task.solve()
+            p.elapsed += time.perf_counter() - started
+            self._evaluate_and_save(bar)
+            bar.close()
+            return
         nonfinite_in_a_row = 0
         window_start, window_items, losses = time.perf_counter(), 0, []
         while not self._done() and not self._stop_requested:
