@@ -4,7 +4,8 @@ series, all in one run.
 
 Each row trains a forecaster through the same task ``recur train forecast`` runs, for a fixed time
 budget (the ESN's read-out is solved in closed form, in seconds, whatever the budget), and scores
-the checkpoint ``best/`` (lowest validation MSE) on the test windows. In the
+the checkpoint ``best/`` (lowest validation value of the training loss, MSE unless ``--losses``
+says otherwise) on the test windows. In the
 same run, every test window is also forecast by:
   * persistence and seasonal naive (``recur.models.naive_forecasts``), as ``recur eval`` prints;
   * a Kalman filter: a statsmodels structural model per column (a local level plus a trigonometric
@@ -16,12 +17,15 @@ Errors are MSE / MAE on the z-scored scale (training-row statistics), over every
     pip install statsmodels
     python bench/forecast.py                       # about 30 minutes; bench/results/forecast.json
     python bench/forecast.py --minutes 0.2 --only airline,aapl   # a quick look
+    python bench/forecast.py --only etth1 --features all --cells lstm --losses mse,mae \
+        --out bench/results/forecast_losses.json     # MSE- against MAE-trained, paired in one run
     python bench/forecast.py --markdown bench/results/forecast.json
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import tempfile
 import time
@@ -81,11 +85,11 @@ def kalman_forecasts(filters: list, origins: range, horizon: int) -> torch.Tenso
     return torch.stack(columns, dim=-1)
 
 
-def run_row(name, series, features, horizon, model_options, minutes, workdir: Path) -> dict:
+def run_row(name, series, features, horizon, model_options, minutes, loss, workdir: Path) -> dict:
     torch.manual_seed(0)
-    data_options = {"series": series, "features": features, **({"horizon": horizon} if horizon else {})}
+    data_options = {"series": series, "features": features, "loss": loss, **({"horizon": horizon} if horizon else {})}
     task = forecast.new_task(None, data_options, model_options)
-    out = workdir / name.replace(" ", "_").replace(",", "")
+    out = workdir / f"{name.replace(' ', '_').replace(',', '')}_{loss}"
     started = time.perf_counter()
     Trainer(task, TrainConfig(minutes=minutes, eval_every=100, log_every=50), out).fit()
     seconds = time.perf_counter() - started
@@ -94,7 +98,7 @@ def run_row(name, series, features, horizon, model_options, minutes, workdir: Pa
     held = forecast.held_out(config)
     scores = {split: model.evaluate(text) for split, (text, _) in held.items()}
     test = scores["test"]
-    row = {"name": name, "series": series, "features": features, "horizon": task.data.horizon,
+    row = {"name": name, "series": series, "features": features, "loss": loss, "horizon": task.data.horizon,
            "seq_len": task.data.seq_len, "model": {"cell": task.model_config.cell, "hidden": task.model_config.hidden,
                                                     "layers": task.model_config.layers},
            "train_seconds": seconds, "steps": json.loads((out / "last" / "trainer_state.json").read_text())["step"],
@@ -126,13 +130,13 @@ def add_kalman(rows: list[dict]) -> None:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| series | horizon | model | test MSE | test MAE | persistence | seasonal naive | Kalman | training |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| series | horizon | model | loss | test MSE | test MAE | persistence | seasonal naive | Kalman | training |",
+             "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         def pair(scores):
             return f"{scores['mse']:.3f} / {scores['mae']:.3f}"
         lines.append(f"| {r['name'].split(',')[0]} | {r['horizon']} | {r['model']['cell']} {r['model']['layers']}×"
-                     f"{r['model']['hidden']} | {r['test']['mse']:.3f} | {r['test']['mae']:.3f} | "
+                     f"{r['model']['hidden']} | {r.get('loss', 'mse').upper()} | {r['test']['mse']:.3f} | {r['test']['mae']:.3f} | "
                      f"{pair(r['persistence'])} | {pair(r['seasonal_naive'])} | "
                      f"{pair(r['kalman']) if 'kalman' in r else '—'} | {r['train_seconds'] / 60:.1f} min |")
     return "\n".join(lines)
@@ -143,6 +147,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=2.0, help="training budget of an ETTh1 row (default 2)")
     parser.add_argument("--only", default=None, help="comma-separated series to run (default: all)")
     parser.add_argument("--cells", default=None, help="comma-separated cells to run, e.g. esn (default: all)")
+    parser.add_argument("--features", choices=forecast.FEATURES, default=None,
+                        help="run only the rows of these features (default: both)")
+    parser.add_argument("--losses", default="mse", help="comma-separated training losses, each row run once per "
+                        f"loss: {', '.join(forecast.LOSSES)} (default mse; the ESN rows take mse only)")
     parser.add_argument("--no-kalman", action="store_true", help="skip the Kalman filter (no statsmodels)")
     parser.add_argument("--out", type=Path, default=RESULTS / "forecast.json")
     add_markdown_option(parser)
@@ -159,14 +167,18 @@ def main() -> None:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     only = set(args.only.split(",")) if args.only else None
     cells = set(args.cells.split(",")) if args.cells else None
+    losses = args.losses.split(",")
+    if unknown := set(losses) - set(forecast.LOSSES):
+        raise SystemExit(f"--losses: unknown {', '.join(sorted(unknown))}; choose from {', '.join(forecast.LOSSES)}")
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        for name, series, features, horizon, options, share in ROWS:
-            if (only and series not in only) or (cells and options.get("cell", "lstm") not in cells):
+        for (name, series, features, horizon, options, share), loss in itertools.product(ROWS, losses):
+            if ((only and series not in only) or (cells and options.get("cell", "lstm") not in cells)
+                    or (args.features and features != args.features) or (options.get("cell") == "esn" and loss != "mse")):
                 continue
-            row = run_row(name, series, features, horizon, options, args.minutes * share, Path(workdir))
+            row = run_row(name, series, features, horizon, options, args.minutes * share, loss, Path(workdir))
             rows.append(row)
-            print(f"{name}: test MSE {row['test']['mse']:.4f} MAE {row['test']['mae']:.4f} "
+            print(f"{name}, {loss} loss: test MSE {row['test']['mse']:.4f} MAE {row['test']['mae']:.4f} "
                   f"(persistence {row['persistence']['mse']:.4f}, seasonal naive {row['seasonal_naive']['mse']:.4f})",
                   flush=True)
     if not args.no_kalman:

@@ -18,7 +18,7 @@ from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
 from recur.tasks import TASKS, checkpoint_folder, load
-from recur.tasks.forecast import errors, series_path
+from recur.tasks.forecast import LOSSES, errors, series_path
 from recur.tasks.forecast_output import write_forecast
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES
@@ -33,14 +33,14 @@ EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
 MODEL_FLAGS = {"cell": str, "hidden": int, "layers": int, "embedding": int, "dropout": float,
                "recurrent_dropout": float, "ridge": float}
 DATA_FLAGS = {"seq_len": int, "batch_size": int, "val_fraction": float, "train_set": str, "min_count": int,
-              "series": str, "features": str, "horizon": int}
+              "series": str, "features": str, "horizon": int, "loss": str}
 MODEL_SWITCHES = {"tie_weights": "the read-out shares the embedding matrix (needs --embedding equal to --hidden)",
                   "bidirectional": "classify: read each sentence in both directions"}
 TRAIN_FLAGS = {"optimizer": str, "lr": float, "weight_decay": float, "clip": float, "clip_mode": str,
                "schedule": str, "warmup_steps": int, "min_lr_ratio": float, "max_steps": int, "minutes": float,
                "eval_every": int, "log_every": int, "seed": int}
 CHOICES = {"cell": list(CELLS), "optimizer": list(OPTIMIZERS), "clip_mode": list(CLIP_MODES),
-           "schedule": list(SCHEDULES)}
+           "schedule": list(SCHEDULES), "loss": list(LOSSES)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,6 +93,23 @@ def test_an_esn_forecaster_is_solved_in_closed_form_and_beats_persistence(tmp_pa
     assert test["mse"] < 0.9 * test["persistence_mse"], test
 
 
+def test_the_training_loss_is_mse_or_mae_and_picks_best_by_itself():
+    torch.manual_seed(0)
+    task = {loss: forecast.new_task(None, {"series": "airline", "loss": loss}, {"hidden": 8})
+            for loss in ("mse", "mae")}
+    task["mae"].model.load_state_dict(task["mse"].model.state_dict())
+    batch = torch.tensor(task["mse"].order.next_batch())  # the same shuffle seed: mae's first batch too
+    predicted, truth = task["mse"].model(task["mse"].train_x[batch]), task["mse"].train_y[batch]
+    torch.testing.assert_close(task["mae"].train_loss(), (predicted - truth).abs().mean())
+    scores = {loss: t.evaluate() for loss, t in task.items()}
+    assert scores["mse"]["loss"] == scores["mse"]["mse"] and scores["mae"]["loss"] == scores["mae"]["mae"]
+    assert scores["mse"]["mae"] == scores["mae"]["mae"]  # the same weights: the same errors
+    with pytest.raises(RecurError, match="unknown loss 'huber'; choose one of mse, mae"):
+        forecast.new_task(None, {"series": "airline", "loss": "huber"}, {"hidden": 8})
+    with pytest.raises(RecurError, match="--loss mae: a esn encoder is not trained.*ridge regression"):
+        forecast.new_task(None, {"series": "airline", "loss": "mae"}, {"cell": "esn", "hidden": 8})
+
+
 def test_held_out_text_holds_exactly_the_protocols_windows(capsys, tmp_path):
     out = tmp_path / "run"
     assert main(["train", "forecast", "--series", "airline", "--out", str(out), "--max-steps", "2", *TINY]) == 0

@@ -11,7 +11,11 @@ its own past (Informer's "univariate"); ``--features all`` reads and forecasts e
 Each held-out window is also forecast by the yardsticks persistence and seasonal naive
 (``recur.models.naive_forecasts``), so ``recur eval`` prints the model beside them.
 
-``ForecastTask`` is what the trainer trains (the loss kept for ``best/`` is the validation MSE);
+The training loss is the MSE (``loss="mse"``, the default) or the MAE (``loss="mae"``): an
+MSE-trained forecast aims at the conditional mean, an MAE-trained one at the conditional median.
+
+``ForecastTask`` is what the trainer trains (``best/`` keeps the lowest validation value of the
+training loss);
 ``Forecaster`` is what ``recur.load`` returns.
 """
 
@@ -31,6 +35,7 @@ from recur.models.naive_forecasts import persistence, seasonal_naive
 from recur.tasks.saved_config import model_config
 
 FEATURES = ("target", "all")
+LOSSES = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss}
 EVAL_BATCH = 512
 
 ModelConfig = ForecasterConfig
@@ -43,6 +48,7 @@ class ForecastDataConfig:
     horizon: int | None = None  # None: the series' default
     seq_len: int | None = None  # None: the series' default
     batch_size: int = 64
+    loss: str = "mse"  # the training objective, one of LOSSES
     source: str = ""  # a CSV given with --data, recorded for resume and eval ("" = the bundled file)
     shuffle_seed: int = 0
 
@@ -50,6 +56,8 @@ class ForecastDataConfig:
         series_spec(self.series)
         if self.features not in FEATURES:
             raise RecurError(f"unknown features {self.features!r}; choose one of {', '.join(FEATURES)}")
+        if self.loss not in LOSSES:
+            raise RecurError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         require_positive("batch size", self.batch_size)
         for name in ("horizon", "seq_len"):
             if getattr(self, name) is not None:
@@ -132,7 +140,8 @@ def series_table(data: ForecastDataConfig) -> Table:
 
 
 class ForecastTask:
-    """Trainer-facing: shuffled minibatches of training windows, scored by validation MSE."""
+    """Trainer-facing: shuffled minibatches of training windows, scored by the training loss on
+    the validation windows."""
 
     item_name = "windows"
 
@@ -146,6 +155,9 @@ class ForecastTask:
         self.val_x, self.val_y = windows(z[:val_end], data.seq_len, data.horizon, first_origin=train_end)
         self.items_per_step = data.batch_size
         self.order = EpochOrder(len(self.train_x), data.batch_size, data.shuffle_seed)
+        if self.closed_form and data.loss != "mse":
+            raise RecurError(f"--loss {data.loss}: a {model_config.cell} encoder is not trained, and its read-out "
+                             f"is solved by ridge regression, which minimises the squared error (--loss mse)")
 
     @property
     def closed_form(self) -> bool:
@@ -158,11 +170,11 @@ class ForecastTask:
 
     def train_loss(self) -> torch.Tensor:
         batch = torch.tensor(self.order.next_batch())
-        return torch.nn.functional.mse_loss(self.model(self.train_x[batch]), self.train_y[batch])
+        return LOSSES[self.data.loss](self.model(self.train_x[batch]), self.train_y[batch])
 
     def evaluate(self) -> dict[str, float]:
         scores = errors(predict(self.model, self.val_x), self.val_y)
-        return {"loss": scores["mse"], "mae": scores["mae"]}
+        return {"loss": scores[self.data.loss], **scores}
 
     def config(self) -> dict:
         return {"task": "forecast", "model": asdict(self.model_config), "data": asdict(self.data),
