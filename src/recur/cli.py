@@ -12,6 +12,8 @@ from pathlib import Path
 import torch
 
 from recur.cells import CELLS
+from recur.cli_explain import add_explain_command
+from recur.cli_viz import add_viz_command
 from recur.data import read_text
 from recur.data.table import read_table
 from recur.errors import RecurError
@@ -143,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint")
     export.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
     export.set_defaults(run=run_export)
+    add_explain_command(sub)
+    add_viz_command(sub)
     return parser
 
 

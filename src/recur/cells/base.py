@@ -62,6 +62,7 @@ class Cell(nn.Module):
 
     state_type: type[NamedTuple]
     gates: int = 1
+    gate_names: tuple[str, ...] = ("W",)  # the row blocks of weight_hh, in order
     input_gates: int | None = None  # row blocks of weight_ih when they differ from weight_hh's
     fused_kind: str | None = None
     takes_lower_memory = False  # depth-gated cells also read the layer below's memory cell

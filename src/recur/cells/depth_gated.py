@@ -35,6 +35,7 @@ from recur.cells.lstm import LSTMState
 class DepthGatedLSTMCell(Cell):
     state_type = LSTMState
     gates = 4
+    gate_names = ("i", "f", "g", "o")
     fused_kind = None
     takes_lower_memory = True
 

@@ -22,6 +22,7 @@ from recur.cells.elman import ElmanState
 class GRUCell(Cell):
     state_type = ElmanState
     gates = 3
+    gate_names = ("r", "z", "n")
     fused_kind = "gru"
 
     def step(self, projected, state, hidden):

@@ -22,6 +22,7 @@ from recur.cells.elman import ElmanState
 class SeedGRUCell(Cell):
     state_type = ElmanState
     gates = 3
+    gate_names = ("z", "r", "h~")
     fused_kind = None
 
     def step(self, projected, state, hidden):

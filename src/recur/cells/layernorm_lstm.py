@@ -27,6 +27,7 @@ from recur.cells.lstm import LSTMState
 class LayerNormLSTMCell(Cell):
     state_type = LSTMState
     gates = 4
+    gate_names = ("i", "f", "g", "o")
     fused_kind = None
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):

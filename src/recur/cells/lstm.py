@@ -30,6 +30,7 @@ class LSTMState(NamedTuple):
 class LSTMCell(Cell):
     state_type = LSTMState
     gates = 4
+    gate_names = ("i", "f", "g", "o")
     fused_kind = "lstm"
 
     def step(self, projected, state, hidden):

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import torch
 
-matplotlib.use("Agg")  # files only: no display is needed or opened
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-
-from recur.atomic import write_atomically  # noqa: E402
+from recur.viz.figures import plt, save_png
 
 MAX_PANELS = 7
 
@@ -34,8 +30,4 @@ def plot_forecast(path: str | Path, columns: list[str], history: torch.Tensor, f
     axes[-1, 0].set_xlabel("steps from the forecast origin")
     if title:
         axes[0, 0].set_title(title)
-    figure.tight_layout()
-    try:
-        return write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
-    finally:
-        plt.close(figure)
+    return save_png(figure, path)

@@ -1,0 +1,146 @@
+"""``recur viz``: pictures of what a trained model does inside (recur.analysis measures, recur.viz draws).
+
+    recur viz gradients DIR [DIR ...] --text FILE --out gradients.png   ‖∂L_T/∂h_k‖ per model
+    recur viz gradients DIR --text FILE --radii 0.5,1,1.5 --clip 5      Elman's W rescaled, ± clipping
+    recur viz spectrum DIR --out spectrum.png                            eigenvalues and the unit circle
+    recur viz cells DIR --text FILE --out cells.html                     units coloured over the text
+    recur viz curves DIR --out curves.png                                loss and gradient norm
+Each prints a JSON summary of what it measured as its last line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from recur.analysis.activations import record_units, top_units
+from recur.analysis.curves import read_curves
+from recur.analysis.gradient_flow import gradient_flow, text_windows, with_spectral_radius
+from recur.analysis.spectrum import recurrent_spectra
+from recur.data import read_text
+from recur.errors import RecurError
+from recur.tasks import load
+from recur.viz.cells_html import cells_page, write_cells_page
+from recur.viz.curves_plot import plot_curves
+from recur.viz.gradient_plot import Curve, plot_gradient_flow
+from recur.viz.spectrum_plot import plot_spectra
+
+COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]
+
+
+def add_viz_command(sub) -> None:
+    viz = sub.add_parser("viz", help="pictures of a trained model: gradient flow, spectrum, cells, curves")
+    kinds = viz.add_subparsers(dest="picture", required=True, metavar="PICTURE")
+
+    gradients = kinds.add_parser("gradients", help="‖∂L_T/∂h_k‖ through time for language models")
+    gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
+    gradients.add_argument("--text", required=True, help="a text file the windows are taken from")
+    gradients.add_argument("--out", default="gradients.png")
+    gradients.add_argument("--span", type=int, default=100, help="steps between the earliest state and the loss")
+    gradients.add_argument("--windows", type=int, default=32, help="windows of the text averaged over (default 32)")
+    gradients.add_argument("--radii", default=None, help="comma-separated spectral radii to rescale a single-matrix "
+                           "model's W to, e.g. 0.5,1,1.5: absolute norms, with and without clipping")
+    gradients.add_argument("--clip", type=float, default=5.0, help="the clipping threshold θ (default 5, the trainer's)")
+    gradients.set_defaults(run=run_gradients)
+
+    spectrum = kinds.add_parser("spectrum", help="eigenvalues of the recurrent matrices")
+    spectrum.add_argument("checkpoint", metavar="DIR")
+    spectrum.add_argument("--out", default="spectrum.png")
+    spectrum.set_defaults(run=run_spectrum)
+
+    cells = kinds.add_parser("cells", help="an HTML page of the text coloured by a unit's activation")
+    cells.add_argument("checkpoint", metavar="DIR")
+    cells.add_argument("--text", required=True)
+    cells.add_argument("--out", default="cells.html")
+    cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
+    cells.add_argument("--max-chars", type=int, default=3000, help="read at most this much of the text (default 3000)")
+    cells.add_argument("--top", type=int, default=5, help="units listed per feature (default 5)")
+    cells.set_defaults(run=run_cells)
+
+    curves = kinds.add_parser("curves", help="training and validation loss and gradient norm from metrics.jsonl")
+    curves.add_argument("checkpoint", metavar="DIR", help="a run folder (holding metrics.jsonl)")
+    curves.add_argument("--out", default="curves.png")
+    curves.set_defaults(run=run_curves)
+
+
+def language_model(path: str):
+    lm = load(path)
+    if not hasattr(lm, "stream"):
+        raise RecurError(f"{path}: not a language model; this picture needs a checkpoint of charlm or wordlm")
+    return lm
+
+
+def parse_radii(text: str) -> list[float]:
+    try:
+        radii = [float(r) for r in text.split(",")]
+    except ValueError:
+        raise RecurError(f"--radii: expected comma-separated numbers like 0.5,1,1.5, got {text!r}") from None
+    if not radii or any(r <= 0 for r in radii):
+        raise RecurError(f"--radii: spectral radii must be positive, got {text!r}")
+    return radii
+
+
+def run_gradients(args) -> int:
+    text = read_text(args.text)
+    curves, summary = [], []
+    radii = parse_radii(args.radii) if args.radii else None
+    for number, path in enumerate(args.checkpoints):
+        lm = language_model(path)
+        windows = text_windows(lm.vocab.encode(text, args.text), args.span, args.windows)
+        name = f"{Path(path).name} ({lm.model.config.cell})"
+        variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(lm.model, r)) for r in radii] if radii \
+            else [(name, lm.model)]
+        for offset, (label, model) in enumerate(variants):
+            flow = gradient_flow(model, windows, args.clip)
+            colour = COLOURS[(number + offset) % len(COLOURS)]
+            if radii:  # absolute norms: clipping scales the whole curve by min(1, θ/‖g‖)
+                curves.append(Curve(label, flow.norms["h"][-1], color=colour))
+                curves.append(Curve(f"{label}, clipped at θ = {args.clip:g}",
+                                    [v * flow.clip_factor for v in flow.norms["h"][-1]], dashed=True, color=colour))
+            else:
+                curves += [Curve(f"{label}: {field}", flow.relative(field), dashed=field != "h", color=colour)
+                           for field in flow.norms]
+            summary.append({"model": label, "loss": flow.loss, "gradient_norm": flow.gradient_norm,
+                            "clip_factor": flow.clip_factor,
+                            "surviving": {f: flow.relative(f)[0] for f in flow.norms}})
+    ylabel = "‖∂L_T/∂h_k‖" if radii else "‖∂L_T/∂s_k‖ / ‖∂L_T/∂s_T‖ (top layer)"
+    out = plot_gradient_flow(args.out, curves, ylabel, f"gradient flow over {args.span} steps, "
+                             f"mean of {args.windows} windows of {Path(args.text).name}")
+    print(json.dumps({"out": str(out), "span": args.span, "curves": summary}))
+    return 0
+
+
+def run_spectrum(args) -> int:
+    lm = load(args.checkpoint)
+    spectra = recurrent_spectra(lm.model.rnn)
+    out = plot_spectra(args.out, spectra, f"{Path(args.checkpoint).name} ({lm.model.rnn.cell_name})")
+    print(json.dumps({"out": str(out), "spectra": [
+        {"layer": s.layer + 1, "block": s.block, "radius": s.radius, "outside_unit_circle": s.outside_unit_circle(),
+         "size": len(s.eigenvalues)} for s in spectra]}))
+    return 0
+
+
+def run_cells(args) -> int:
+    if args.max_chars < 2:
+        raise RecurError(f"--max-chars must be at least 2, got {args.max_chars}")
+    lm = language_model(args.checkpoint)
+    if lm.unit != "character":
+        raise RecurError(f"{args.checkpoint}: a {lm.unit} model; the cell viewer colours characters, so it needs "
+                         "a character model (charlm)")
+    text = read_text(args.text)[: args.max_chars]
+    activations = record_units(lm.model, lm.vocab.encode(text, args.text))
+    top = top_units(activations, text, args.top)
+    page = cells_page(text, activations, top, f"{Path(args.checkpoint).name} over {Path(args.text).name}", args.unit)
+    out = write_cells_page(args.out, page)
+    print(json.dumps({"out": str(out), "characters": len(text), "units": len(activations.units),
+                      "top": {f: [{"unit": c.unit, "r": c.r} for c in rows] for f, rows in top.items()}}))
+    return 0
+
+
+def run_curves(args) -> int:
+    curves = read_curves(args.checkpoint)
+    out = plot_curves(args.out, curves, Path(args.checkpoint).name)
+    best = min((v for _, v in curves.validation.get("val_loss", [])), default=None)
+    print(json.dumps({"out": str(out), "steps": max((s for s, _ in curves.train.get("loss", [])), default=0),
+                      "evaluations": len(curves.validation.get("val_loss", [])), "best_val_loss": best}))
+    return 0

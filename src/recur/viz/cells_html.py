@@ -1,0 +1,102 @@
+"""The interpretable-cells viewer: a self-contained HTML page (no network, no external files) that
+shows a text coloured character by character by one unit's activation, with a unit picker and the
+units most correlated with each text feature (click one to show it).
+
+Colour: red for positive, blue for negative activations, scaled by the unit's largest |a| over the
+text (an LSTM memory cell is not bounded by 1). The data rides in the page as JSON; the text is
+put into the page with ``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from recur.analysis.activations import Correlation, UnitActivations
+from recur.atomic import write_atomically
+from recur.errors import RecurError
+
+MAX_VALUES = 200_000  # characters × units carried in one page (about 1.5 MB of JSON)
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>recur: cells of @@TITLE@@</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+#text { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.5; border: 1px solid #ddd;
+        padding: 0.8em; max-width: 110ch; }
+#text span { padding: 0 0.5px; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+td, th { padding: 0.15em 0.6em; border-bottom: 1px solid #eee; text-align: left; }
+tr.unit { cursor: pointer; } tr.unit:hover { background: #f3f3f3; }
+</style></head><body>
+<h1>Cells of @@TITLE@@</h1>
+<p><label>unit <select id="unit"></select></label> <span id="range"></span></p>
+<div id="text"></div>
+<h2>Units most correlated with each feature</h2>
+<div id="top"></div>
+<script type="application/json" id="data">@@DATA@@</script>
+<script>
+const data = JSON.parse(document.getElementById("data").textContent);
+const picker = document.getElementById("unit"), box = document.getElementById("text");
+const spans = [];
+for (const ch of data.text) { const s = document.createElement("span"); s.textContent = ch; box.appendChild(s); spans.push(s); }
+data.units.forEach((name, i) => { const o = document.createElement("option"); o.value = i; o.textContent = name; picker.appendChild(o); });
+function colour(v, scale) {
+  const a = scale > 0 ? Math.min(Math.abs(v) / scale, 1) : 0;
+  return v >= 0 ? `rgba(214, 39, 40, ${a.toFixed(3)})` : `rgba(31, 119, 180, ${a.toFixed(3)})`;
+}
+function show(i) {
+  picker.value = i;
+  const values = data.values[i];
+  const scale = Math.max(...values.map(Math.abs));
+  values.forEach((v, t) => { spans[t].style.background = colour(v, scale); spans[t].title = v.toFixed(3); });
+  document.getElementById("range").textContent = `activation from ${Math.min(...values).toFixed(3)} to ${Math.max(...values).toFixed(3)}`;
+}
+picker.addEventListener("change", () => show(Number(picker.value)));
+const top = document.getElementById("top");
+for (const [feature, rows] of Object.entries(data.top)) {
+  const table = document.createElement("table");
+  table.innerHTML = "<tr><th></th><th>unit</th><th>r</th></tr>";
+  table.rows[0].cells[0].textContent = feature;
+  for (const [unit, r] of rows) {
+    const row = table.insertRow(); row.className = "unit"; row.dataset.unit = unit;
+    row.insertCell().textContent = ""; row.insertCell().textContent = unit; row.insertCell().textContent = r.toFixed(3);
+    row.addEventListener("click", () => show(data.units.indexOf(unit)));
+  }
+  top.appendChild(table);
+}
+show(data.chosen);
+</script></body></html>
+"""
+
+
+def carried_units(activations: UnitActivations, top: dict[str, list[Correlation]], first: str) -> list[int]:
+    """The units the page carries: ``first``, every top-correlated unit, then the others in order
+    while the page stays under ``MAX_VALUES`` numbers."""
+    index = {name: i for i, name in enumerate(activations.units)}
+    if first not in index:
+        raise RecurError(f"unknown unit {first!r}; units are named like {activations.units[0]!r} "
+                         f"(layer, state field, index)")
+    chosen = list(dict.fromkeys([index[first], *(index[c.unit] for rows in top.values() for c in rows)]))
+    room = max(MAX_VALUES // max(len(activations.values), 1), len(chosen))
+    rest = [i for i in range(len(activations.units)) if i not in set(chosen)]
+    return chosen + rest[: room - len(chosen)]
+
+
+def cells_page(text: str, activations: UnitActivations, top: dict[str, list[Correlation]], title: str,
+               unit: str | None = None) -> str:
+    """The page's HTML; ``unit`` is shown first (default: the best-correlated unit found)."""
+    first = unit or next((rows[0].unit for rows in top.values() if rows), activations.units[0])
+    carried = carried_units(activations, top, first)
+    names = [activations.units[i] for i in carried]
+    data = {"text": text, "units": names, "chosen": names.index(first),
+            "values": [[round(v, 3) for v in activations.values[:, i].tolist()] for i in carried],
+            "top": {feature: [[c.unit, round(c.r, 4)] for c in rows] for feature, rows in top.items()}}
+    payload = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")  # never closes the script element
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    head, tail = PAGE.split("@@DATA@@")  # the title goes only into the part before the data
+    return head.replace("@@TITLE@@", safe_title) + payload + tail
+
+
+def write_cells_page(path: str | Path, page: str) -> Path:
+    return write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
