@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
+
 from recur.analysis.activations import record_units, top_units
 from recur.analysis.curves import read_curves
 from recur.analysis.gradient_flow import gradient_flow, text_windows, with_spectral_radius
 from recur.analysis.spectrum import recurrent_spectra
 from recur.data import read_text
 from recur.errors import RecurError
+from recur.models.language_model import LanguageModel
 from recur.tasks import load
 from recur.viz.cells_html import cells_page, write_cells_page
 from recur.viz.curves_plot import plot_curves
@@ -41,6 +44,9 @@ def add_viz_command(sub) -> None:
     gradients.add_argument("--radii", default=None, help="comma-separated spectral radii to rescale a single-matrix "
                            "model's W to, e.g. 0.5,1,1.5: absolute norms, with and without clipping")
     gradients.add_argument("--clip", type=float, default=5.0, help="the clipping threshold θ (default 5, the trainer's)")
+    gradients.add_argument("--fresh", action="store_true", help="measure each model's architecture with fresh, "
+                           "untrained weights (seeded by --seed) instead of its trained ones")
+    gradients.add_argument("--seed", type=int, default=0, help="with --fresh: the initial weights' seed (default 0)")
     gradients.set_defaults(run=run_gradients)
 
     spectrum = kinds.add_parser("spectrum", help="eigenvalues of the recurrent matrices")
@@ -87,16 +93,20 @@ def run_gradients(args) -> int:
     for number, path in enumerate(args.checkpoints):
         lm = language_model(path)
         windows = text_windows(lm.vocab.encode(text, args.text), args.span, args.windows)
-        name = f"{Path(path).name} ({lm.model.config.cell})"
-        variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(lm.model, r)) for r in radii] if radii \
-            else [(name, lm.model)]
+        name = f"{Path(path).name} ({lm.model.config.cell}{', fresh' if args.fresh else ''})"
+        if args.fresh:
+            torch.manual_seed(args.seed)
+        model = LanguageModel(lm.model.config) if args.fresh else lm.model
+        variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(model, r)) for r in radii] if radii \
+            else [(name, model)]
         for offset, (label, model) in enumerate(variants):
             flow = gradient_flow(model, windows, args.clip)
             colour = COLOURS[(number + offset) % len(COLOURS)]
             if radii:  # absolute norms: clipping scales the whole curve by min(1, θ/‖g‖)
-                curves.append(Curve(label, flow.norms["h"][-1], color=colour))
-                curves.append(Curve(f"{label}, clipped at θ = {args.clip:g}",
-                                    [v * flow.clip_factor for v in flow.norms["h"][-1]], dashed=True, color=colour))
+                curves.append(Curve(f"{label}: ‖g‖ = {flow.gradient_norm:.3g}", flow.norms["h"][-1], color=colour))
+                if flow.clip_factor < 1:
+                    curves.append(Curve(f"{label}, clipped at θ = {args.clip:g}",
+                                        [v * flow.clip_factor for v in flow.norms["h"][-1]], dashed=True, color=colour))
             else:
                 curves += [Curve(f"{label}: {field}", flow.relative(field), dashed=field != "h", color=colour)
                            for field in flow.norms]

@@ -45,6 +45,10 @@ def test_gradients_spectrum_and_curves_pictures(trained, tmp_path, capsys):
     scaled = last_json(capsys)["curves"]
     assert [c["model"] for c in scaled] == ["elman (elman), ρ(W) = 0.5", "elman (elman), ρ(W) = 1.5"]
     assert scaled[1]["clip_factor"] == pytest.approx(0.01 / scaled[1]["gradient_norm"])
+    assert main(["viz", "gradients", str(runs["elman"]), "--text", str(text), "--out", str(out), "--span", "20",
+                 "--windows", "4", "--fresh"]) == 0
+    fresh = last_json(capsys)["curves"][0]
+    assert fresh["model"] == "elman (elman, fresh)" and fresh["loss"] != summary["curves"][1]["loss"]
     assert main(["viz", "spectrum", str(runs["lstm"]), "--out", str(tmp_path / "s.png")]) == 0
     assert [s["block"] for s in last_json(capsys)["spectra"]] == ["i", "f", "g", "o"]
     assert main(["viz", "curves", str(runs["lstm"]), "--out", str(tmp_path / "c.png")]) == 0

@@ -63,9 +63,9 @@ def gradient_flow(model: LanguageModel, windows: torch.Tensor, clip: float = 5.0
     """Step ``model`` over ``windows [N, T+1]`` one token at a time from a zero state, in evaluation
     mode (no dropout), and differentiate the mean last-step loss L_T with respect to every step's
     state: the very tensors the next step and the layer above read. The windows form one batch;
-    rows never mix, so each row's gradient is its own."""
-    was_training = model.training
-    model.eval()
+    rows never mix, so each row's gradient is its own. The work is done in float64 on a copy of
+    the model, so that a gradient that vanishes is measured down to 1e-300, not flushed to 0."""
+    model = copy.deepcopy(model).double().eval()
     states, top = step_states(model, windows[:, :-1])
     loss = F.cross_entropy(model.head(top), windows[:, -1])
     state = states[-1]
@@ -77,7 +77,6 @@ def gradient_flow(model: LanguageModel, windows: torch.Tensor, clip: float = 5.0
     tensors = [getattr(states[t][layer], f) for t, layer, f in where]
     parameters = [p for p in model.parameters() if p.requires_grad]
     grads = torch.autograd.grad(loss, tensors + parameters, allow_unused=True)
-    model.train(was_training)
     norms = {f: [[0.0] * len(states) for _ in state] for f in fields if any(w[2] == f for w in where)}
     for (t, layer, f), grad in zip(where, grads):
         if grad is not None:  # None: this tensor does not reach L_T (the top memory cell at T)
