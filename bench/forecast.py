@@ -136,7 +136,8 @@ def markdown(rows: list[dict]) -> str:
         def pair(scores):
             return f"{scores['mse']:.3f} / {scores['mae']:.3f}"
         lines.append(f"| {r['name'].split(',')[0]} | {r['horizon']} | {r['model']['cell']} {r['model']['layers']}×"
-                     f"{r['model']['hidden']} | {r.get('loss', 'mse').upper()} | {r['test']['mse']:.3f} | {r['test']['mae']:.3f} | "
+                     f"{r['model']['hidden']} | {r.get('loss', 'mse').upper()} | "
+                     f"{r['test']['mse']:.3f} | {r['test']['mae']:.3f} | "
                      f"{pair(r['persistence'])} | {pair(r['seasonal_naive'])} | "
                      f"{pair(r['kalman']) if 'kalman' in r else '—'} | {r['train_seconds'] / 60:.1f} min |")
     return "\n".join(lines)
@@ -174,7 +175,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         for (name, series, features, horizon, options, share), loss in itertools.product(ROWS, losses):
             if ((only and series not in only) or (cells and options.get("cell", "lstm") not in cells)
-                    or (args.features and features != args.features) or (options.get("cell") == "esn" and loss != "mse")):
+                    or (args.features and features != args.features)
+                    or (options.get("cell") == "esn" and loss != "mse")):
                 continue
             row = run_row(name, series, features, horizon, options, args.minutes * share, loss, Path(workdir))
             rows.append(row)

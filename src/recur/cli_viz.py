@@ -39,7 +39,8 @@ def add_viz_command(sub) -> None:
     gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
     gradients.add_argument("--text", required=True, help="a text file the windows are taken from")
     gradients.add_argument("--out", default="gradients.png")
-    gradients.add_argument("--span", type=int, default=100, help="steps between the earliest state and the loss")
+    gradients.add_argument("--span", type=int, default=100,
+                           help="steps between the earliest state and the loss (default 100)")
     gradients.add_argument("--windows", type=int, default=32, help="windows of the text averaged over (default 32)")
     gradients.add_argument("--radii", default=None, help="comma-separated spectral radii to rescale a single-matrix "
                            "model's W to, e.g. 0.5,1,1.5: absolute norms, with and without clipping")

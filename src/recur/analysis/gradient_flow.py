@@ -83,8 +83,8 @@ def gradient_flow(model: LanguageModel, windows: torch.Tensor, clip: float = 5.0
             # the loss is the mean over N windows, so N·grad is each window's own ∂L_T/∂s_k
             norms[f][layer][t] = float((grad * len(windows)).norm(dim=-1).mean())
     total = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads[len(where):] if g is not None])))
-    return GradientFlow(cell=model.config.cell, span=len(states), windows=len(windows), norms=norms, loss=float(loss.detach()),
-                        gradient_norm=total, clip_factor=min(1.0, clip / total) if clip > 0 and total > 0 else 1.0)
+    return GradientFlow(cell=model.config.cell, span=len(states), windows=len(windows), norms=norms,
+                        loss=float(loss.detach()), gradient_norm=total, clip_factor=min(1.0, clip / total) if clip > 0 and total > 0 else 1.0)
 
 
 def spectral_radius(matrix: torch.Tensor) -> float:
