@@ -45,9 +45,7 @@ def add_viz_command(sub) -> None:
     gradients.add_argument("--radii", default=None, help="comma-separated spectral radii to rescale a single-matrix "
                            "model's W to, e.g. 0.5,1,1.5: absolute norms, with and without clipping")
     gradients.add_argument("--clip", type=float, default=5.0, help="the clipping threshold θ (default 5, the trainer's)")
-    gradients.add_argument("--fresh", action="store_true", help="measure each model's architecture with fresh, "
-                           "untrained weights (seeded by --seed) instead of its trained ones")
-    gradients.add_argument("--seed", type=int, default=0, help="with --fresh: the initial weights' seed (default 0)")
+    add_fresh_option(gradients)
     gradients.set_defaults(run=run_gradients)
 
     spectrum = kinds.add_parser("spectrum", help="eigenvalues of the recurrent matrices")
@@ -62,12 +60,27 @@ def add_viz_command(sub) -> None:
     cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
     cells.add_argument("--max-chars", type=int, default=3000, help="read at most this much of the text (default 3000)")
     cells.add_argument("--top", type=int, default=5, help="units listed per feature (default 5)")
+    add_fresh_option(cells)
     cells.set_defaults(run=run_cells)
 
     curves = kinds.add_parser("curves", help="training and validation loss and gradient norm from metrics.jsonl")
     curves.add_argument("checkpoint", metavar="DIR", help="a run folder (holding metrics.jsonl)")
     curves.add_argument("--out", default="curves.png")
     curves.set_defaults(run=run_curves)
+
+
+def add_fresh_option(parser) -> None:
+    parser.add_argument("--fresh", action="store_true", help="measure the checkpoint's architecture with fresh, "
+                        "untrained weights (seeded by --seed) instead of its trained ones: the yardstick")
+    parser.add_argument("--seed", type=int, default=0, help="with --fresh: the initial weights' seed (default 0)")
+
+
+def measured_model(lm, args) -> LanguageModel:
+    """The checkpoint's model, or with ``--fresh`` the same architecture newly initialised."""
+    if not args.fresh:
+        return lm.model
+    torch.manual_seed(args.seed)
+    return LanguageModel(lm.model.config)
 
 
 def language_model(path: str):
@@ -95,9 +108,7 @@ def run_gradients(args) -> int:
         lm = language_model(path)
         windows = text_windows(lm.vocab.encode(text, args.text), args.span, args.windows)
         name = f"{Path(path).name} ({lm.model.config.cell}{', fresh' if args.fresh else ''})"
-        if args.fresh:
-            torch.manual_seed(args.seed)
-        model = LanguageModel(lm.model.config) if args.fresh else lm.model
+        model = measured_model(lm, args)
         variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(model, r)) for r in radii] if radii \
             else [(name, model)]
         for offset, (label, model) in enumerate(variants):
@@ -139,9 +150,10 @@ def run_cells(args) -> int:
         raise RecurError(f"{args.checkpoint}: a {lm.unit} model; the cell viewer colours characters, so it needs "
                          "a character model (charlm)")
     text = read_text(args.text)[: args.max_chars]
-    activations = record_units(lm.model, lm.vocab.encode(text, args.text))
+    activations = record_units(measured_model(lm, args), lm.vocab.encode(text, args.text))
     top = top_units(activations, text, args.top)
-    page = cells_page(text, activations, top, f"{Path(args.checkpoint).name} over {Path(args.text).name}", args.unit)
+    title = f"{Path(args.checkpoint).name}{' (fresh weights)' if args.fresh else ''} over {Path(args.text).name}"
+    page = cells_page(text, activations, top, title, args.unit)
     out = write_cells_page(args.out, page)
     print(json.dumps({"out": str(out), "characters": len(text), "units": len(activations.units),
                       "top": {f: [{"unit": c.unit, "r": c.r} for c in rows] for f, rows in top.items()}}))

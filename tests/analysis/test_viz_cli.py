@@ -66,6 +66,9 @@ def test_the_cell_viewer_page(trained, tmp_path, capsys):
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S).group(1))
     assert data["units"][data["chosen"]] == "layer1.c[3]" and len(data["values"][0]) == 400
     assert "http" not in page.replace("http://www.w3.org", "")  # nothing is fetched from anywhere
+    assert main(["viz", "cells", str(runs["lstm"]), "--text", str(text), "--out", str(out), "--max-chars", "400",
+                 "--fresh"]) == 0
+    assert last_json(capsys)["top"] != summary["top"] and "(fresh weights)" in out.read_text()
 
 
 def test_the_page_cannot_be_broken_by_the_text_it_shows():
