@@ -14,6 +14,7 @@ sizes, so this formula cannot drift from the code unnoticed.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from torch import nn
@@ -48,26 +49,19 @@ def model_shapes(cell: str, inputs: int, hidden: int, outputs: int, bias: bool) 
 SEED_NAMES = {"weight_ih": "U", "weight_hh": "W", "bias_ih": "b_ih", "bias_hh": "b_hh", "V": "V", "a": "a"}
 
 
-def count(shape: tuple[int, ...]) -> int:
-    total = 1
-    for size in shape:
-        total *= size
-    return total
-
-
 def run(options: dict, out_dir: Path | None) -> Explanation:
     cell, d, h, o, bias = (options[k] for k in ("cell", "input", "hidden", "output", "bias"))
     gates, gate_names = GATE_BLOCKS[cell]
     expected = formula_shapes(cell, d, h, o, bias)
     actual = model_shapes(cell, d, h, o, bias)
     total = gates * h * (d + h) + o * h + (2 * gates * h + o if bias else 0)
-    model_total = sum(count(shape) for shape in actual.values())
+    model_total = sum(math.prod(shape) for shape in actual.values())
     if expected != actual or total != model_total:  # a bug, not a user error: the code moved under the formula
         raise RuntimeError(f"parameter formula ({total}: {expected}) disagrees with recur's {cell} model "
                            f"({model_total}: {actual})")
-    breakdown = {SEED_NAMES[name]: count(shape) for name, shape in expected.items()}
+    breakdown = {SEED_NAMES[name]: math.prod(shape) for name, shape in expected.items()}
     rows = [[SEED_NAMES[name], name if name in ("V", "a") else f"cell.{name}", " x ".join(map(str, shape)),
-             count(shape)] for name, shape in expected.items()]
+             math.prod(shape)] for name, shape in expected.items()]
     substituted = f"{gates}·{h}·({d} + {h}) + {o}·{h}" + (f" + (2·{gates}·{h} + {o})" if bias else "")
     lines = [
         f"The {cell} network: input D = {d}, hidden H = {h}, output O = {o}, "
