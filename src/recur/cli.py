@@ -13,6 +13,7 @@ import torch
 
 from recur.cells import CELLS
 from recur.cli_explain import add_explain_command
+from recur.cli_serve import add_serve_command
 from recur.cli_viz import add_viz_command
 from recur.data import read_text
 from recur.data.table import read_table
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
     export.set_defaults(run=run_export)
     add_explain_command(sub)
+    add_serve_command(sub)
     add_viz_command(sub)
     return parser
 

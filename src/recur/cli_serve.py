@@ -1,0 +1,51 @@
+"""``recur serve DIR``: the face of ``recur.serve``, a local page over a trained language model
+(a generation playground, and the cell viewer for character models). Starlette and uvicorn are an
+optional extra, imported only when the command runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from recur.errors import RecurError
+from recur.generate.kernels import set_threads, usable_cores
+from recur.tasks import load
+
+OPTIONAL = ("starlette", "uvicorn")  # the extra 'recur[serve]'
+
+
+def add_serve_command(subparsers) -> None:
+    """Add ``serve`` to the ``recur`` command's subparsers."""
+    command = subparsers.add_parser(
+        "serve", help="a local web page for a language model: generate text, view its cells",
+        description="Serve a page for a charlm or wordlm checkpoint: generation streamed as it is drawn, and "
+                    "(character models) the cell viewer over a pasted text. Ctrl-C stops it.")
+    command.add_argument("checkpoint", metavar="DIR", help="a checkpoint of recur train charlm or wordlm")
+    command.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default 127.0.0.1: this machine only)")
+    command.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    command.set_defaults(run=run_serve)
+
+
+def run_serve(args) -> int:
+    try:
+        from recur.serve.app import create_app
+        from recur.serve.server import allowed_hosts, listen, server_for, url_of
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").split(".")[0]
+        if missing not in OPTIONAL:
+            raise
+        raise RecurError(f"recur serve needs {missing}, which is not installed: pip install 'recur[serve]'") from None
+    lm = load(args.checkpoint)
+    if not hasattr(lm, "stream"):
+        raise RecurError(f"{args.checkpoint}: not a language model; 'serve' needs a checkpoint of charlm or wordlm")
+    set_threads(min(2, usable_cores()))
+    app = create_app(lm, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(args.host))
+    sock = listen(args.host, args.port)
+    print(f"recur serve: {url_of(sock)} ({lm.unit} model {args.checkpoint}; Ctrl-C stops)", flush=True)
+    try:
+        server_for(app).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then re-raised the Ctrl-C: stopping is the way out
+        pass
+    print("recur serve: stopped", file=sys.stderr)
+    return 0

@@ -1,0 +1,143 @@
+"""The Starlette app of ``recur serve``: one loaded language model behind three routes.
+
+    GET  /              the page (``page.py``)
+    POST /api/generate  {prime, length, temperature, top_k, seed} -> the generated text, streamed as drawn
+    POST /api/cells     {text, top} -> ``recur.viz.cells_html.cells_data`` for the text (character models)
+
+Every refusal is JSON, ``{"error": message}`` (plus ``"field"`` when one field is wrong): 400 for a
+bad request or a ``RecurError`` from the library (an unseen character), 413 for a body over the
+limit, 415 for a body that is not JSON, 404/405 for a wrong route or method. The checkpoint is
+fixed when the app is built; nothing in a request names a file.
+
+The model has one worker thread: generations and recordings take turns on it, off the event loop,
+so the page and other requests are answered while it writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, StreamingResponse
+from starlette.routing import Route
+
+from recur.analysis.activations import record_units, top_units
+from recur.errors import RecurError
+from recur.generate.sampling import check_sampling
+from recur.serve.limits import FieldError, GenerateRequest, Limits, parse_cells, parse_generate
+from recur.serve.page import playground_page
+from recur.serve.relay import relay
+from recur.viz.cells_html import cells_data
+
+# The page loads nothing from elsewhere, and may send requests only to this server.
+PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+               "connect-src 'self'; base-uri 'none'; form-action 'none'")
+PLAIN = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+def model_info(lm, name: str, limits: Limits) -> dict:
+    """What the page shows about the model and needs to know of the limits."""
+    config = lm.model.config
+    return {"name": name, "unit": lm.unit, "cells": lm.unit == "character", "cell": config.cell,
+            "layers": config.layers, "hidden": config.hidden, "vocab": len(lm.vocab),
+            "limits": asdict(limits), "defaults": asdict(GenerateRequest())}
+
+
+async def read_json(request: Request, limit: int) -> dict:
+    """The request's JSON object, refused past ``limit`` bytes before it is all read."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "send the request body as JSON (Content-Type: application/json)")
+    declared = request.headers.get("content-length", "")
+    too_large = f"the request body is over the limit of {limit:,} bytes"
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, too_large)
+    body = bytearray()
+    async for chunk in request.stream():  # a body sent without a length is counted as it comes
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, too_large)
+    try:
+        value = json.loads(body)
+    except ValueError:  # includes a body that is not UTF-8
+        raise HTTPException(400, "the request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise HTTPException(400, "the request body must be a JSON object")
+    return value
+
+
+def refused(field: str, err: RecurError) -> FieldError:
+    return FieldError(field, str(err))
+
+
+def create_app(lm, name: str = "model", limits: Limits = Limits(),
+               allowed_hosts: list[str] | None = None) -> Starlette:
+    """The app over ``lm`` (what ``recur.load`` returns for charlm or wordlm). ``allowed_hosts``, when
+    given, refuses requests for any other Host (a page elsewhere cannot reach the server by DNS
+    rebinding); None accepts any."""
+    if not hasattr(lm, "stream"):
+        raise RecurError("recur serve needs a language model (charlm or wordlm)")
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
+    page = playground_page(model_info(lm, name, limits))
+
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY, **PLAIN})
+
+    async def generate(request: Request) -> StreamingResponse:
+        ask = parse_generate(await read_json(request, limits.body_bytes), limits)
+        try:  # refused now, while the answer can still be a 400; the stream itself checks again
+            lm.context(ask.prime)
+        except RecurError as err:
+            raise refused("prime", err) from None
+        check_sampling(ask.temperature, ask.top_k, None)
+
+        def pieces():
+            for step in lm.stream(ask.prime, ask.length, ask.temperature, ask.top_k, None, ask.seed):
+                yield step[0]  # one sample
+
+        return StreamingResponse(relay(pieces, worker), media_type="text/plain; charset=utf-8", headers=PLAIN)
+
+    async def cells(request: Request) -> JSONResponse:
+        if lm.unit != "character":
+            raise RecurError(f"this is a {lm.unit} model; the cell viewer colours characters, so it needs "
+                             "a character model (recur train charlm)")
+        ask = parse_cells(await read_json(request, limits.body_bytes), limits)
+        try:
+            ids = lm.vocab.encode(ask.text, "the text")
+        except RecurError as err:
+            raise refused("text", err) from None
+
+        def measure() -> dict:
+            activations = record_units(lm.model, ids)
+            return cells_data(ask.text, activations, top_units(activations, ask.text, ask.top))
+
+        data = await asyncio.get_running_loop().run_in_executor(worker, measure)
+        return JSONResponse(data, headers=PLAIN)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        worker.shutdown(wait=False, cancel_futures=True)
+
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    return Starlette(routes=[Route("/", index), Route("/api/generate", generate, methods=["POST"]),
+                             Route("/api/cells", cells, methods=["POST"])],
+                     exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal},
+                     middleware=middleware, lifespan=lifespan)
+
+
+async def http_refusal(request: Request, err: HTTPException) -> JSONResponse:
+    message = err.detail if err.status_code != 404 else f"no such page: {request.url.path}"
+    return JSONResponse({"error": message}, status_code=err.status_code, headers={**(err.headers or {}), **PLAIN})
+
+
+async def recur_refusal(request: Request, err: RecurError) -> JSONResponse:
+    field = {"field": err.field} if isinstance(err, FieldError) else {}
+    return JSONResponse({"error": str(err), **field}, status_code=400, headers=PLAIN)

@@ -1,0 +1,87 @@
+"""The page in a real headless browser (Debian's Chromium, driven by Selenium through Debian's
+chromedriver; nothing is downloaded): generate text and watch it arrive, then paste a text into the
+cell viewer, pick a unit and see the colours change. Skips, saying what is missing, without them."""
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from recur.serve.app import create_app
+from recur.serve.server import listen, server_for, url_of
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1200,1000"]
+PASTED = "MENENIUS:\nEither you must\nConfess yourselves wondrous malicious,\nOr be accused of folly.\n" * 3
+
+
+@pytest.fixture
+def browser(tmp_path):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.exists():
+            pytest.skip(f"{path} not found (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)  # with both paths given, Selenium Manager never runs
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def served(charlm):
+    """The real server: uvicorn on 127.0.0.1, a free port, in a thread."""
+    sock = listen("127.0.0.1", 0)
+    server = server_for(create_app(charlm, "tiny"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    yield url_of(sock)
+    server.should_exit = True
+    thread.join(10)
+
+
+def text_of(driver, element_id: str) -> str:
+    return driver.execute_script(f"return document.getElementById('{element_id}').textContent")
+
+
+def backgrounds(driver) -> list[str]:
+    return driver.execute_script("return Array.from(document.querySelectorAll('#text span'), s => s.style.background)")
+
+
+def test_generate_then_view_the_cells(browser, served, charlm):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 10)
+    browser.get(served)
+    assert browser.title == "recur serve: tiny"
+    assert "character model" in text_of(browser, "about")
+
+    browser.find_element(By.ID, "prime").send_keys("ROMEO:")
+    for field, value in (("length", "250"), ("seed", "7")):
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
+    browser.find_element(By.ID, "generate").click()
+    wait.until(lambda d: "characters in" in text_of(d, "generate-status"))
+    assert text_of(browser, "out-prime") == "ROMEO:"
+    assert text_of(browser, "out-text") == charlm.generate("ROMEO:", 250, 1.0, seed=7)
+
+    browser.find_element(By.ID, "paste").send_keys(PASTED)
+    browser.find_element(By.ID, "show-cells").click()
+    wait.until(lambda d: len(backgrounds(d)) == len(PASTED))
+    assert "units shown" in text_of(browser, "cells-status")
+    before = backgrounds(browser)
+    picker = Select(browser.find_element(By.ID, "unit"))
+    chosen = picker.first_selected_option.text
+    other = next(o.text for o in picker.options if o.text != chosen)
+    picker.select_by_visible_text(other)
+    wait.until(lambda d: backgrounds(d) != before)
+    assert all(b.startswith(("rgba(", "rgb(")) for b in backgrounds(browser))  # opaque ones read back as rgb()
+
+    browser.find_elements(By.CSS_SELECTOR, "tr.unit")[1].click()  # a top-correlated unit, by clicking its row
+    clicked = browser.find_elements(By.CSS_SELECTOR, "tr.unit")[1].get_attribute("data-unit")
+    assert Select(browser.find_element(By.ID, "unit")).first_selected_option.text == clicked
