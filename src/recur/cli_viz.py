@@ -104,16 +104,16 @@ def run_gradients(args) -> int:
     text = read_text(args.text)
     curves, summary = [], []
     radii = parse_radii(args.radii) if args.radii else None
-    for number, path in enumerate(args.checkpoints):
+    for path in args.checkpoints:
         lm = language_model(path)
         windows = text_windows(lm.vocab.encode(text, args.text), args.span, args.windows)
         name = f"{Path(path).name} ({lm.model.config.cell}{', fresh' if args.fresh else ''})"
         model = measured_model(lm, args)
         variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(model, r)) for r in radii] if radii \
             else [(name, model)]
-        for offset, (label, model) in enumerate(variants):
+        for label, model in variants:
             flow = gradient_flow(model, windows, args.clip)
-            colour = COLOURS[(number + offset) % len(COLOURS)]
+            colour = COLOURS[len(summary) % len(COLOURS)]  # one colour per measured model
             if radii:  # absolute norms: clipping scales the whole curve by min(1, θ/‖g‖)
                 curves.append(Curve(f"{label}: ‖g‖ = {flow.gradient_norm:.3g}", flow.norms["h"][-1], color=colour))
                 if flow.clip_factor < 1:
@@ -145,6 +145,8 @@ def run_spectrum(args) -> int:
 def run_cells(args) -> int:
     if args.max_chars < 2:
         raise RecurError(f"--max-chars must be at least 2, got {args.max_chars}")
+    if args.top < 1:
+        raise RecurError(f"--top must be at least 1, got {args.top}")
     lm = language_model(args.checkpoint)
     if lm.unit != "character":
         raise RecurError(f"{args.checkpoint}: a {lm.unit} model; the cell viewer colours characters, so it needs "
