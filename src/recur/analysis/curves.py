@@ -33,10 +33,11 @@ def read_curves(run: str | Path) -> Curves:
         step = record.get("step")
         if not isinstance(step, int):
             raise RecurError(f"{path}, line {number}: no integer 'step'")
-        target = curves.validation if any(k.startswith("val_") for k in record) else curves.train
-        for name in ("loss", "grad_norm", "lr") if target is curves.train else record:
+        validation = [k for k in record if k.startswith("val_")]
+        target = curves.validation if validation else curves.train
+        for name in validation or ("loss", "grad_norm", "lr"):
             value = record.get(name)
-            if name != "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
                 target.setdefault(name, []).append((step, float(value)))
     if not curves.train and not curves.validation:
         raise RecurError(f"{path}: no training records in it")

@@ -28,6 +28,7 @@ from torch.nn import functional as F
 from recur.errors import RecurError
 from recur.analysis.stepping import step_states
 from recur.models.language_model import LanguageModel
+from recur.train.clipping import global_norm
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,10 @@ def gradient_flow(model: LanguageModel, windows: torch.Tensor, clip: float = 5.0
         if grad is not None:  # None: this tensor does not reach L_T (the top memory cell at T)
             # the loss is the mean over N windows, so N·grad is each window's own ∂L_T/∂s_k
             norms[f][layer][t] = float((grad * len(windows)).norm(dim=-1).mean())
-    total = float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads[len(where):] if g is not None])))
+    total = float(global_norm([g for g in grads[len(where):] if g is not None]))  # ‖g‖, as the trainer clips it
+    factor = min(1.0, clip / total) if clip > 0 and total > 0 else 1.0
     return GradientFlow(cell=model.config.cell, span=len(states), windows=len(windows), norms=norms,
-                        loss=float(loss.detach()), gradient_norm=total, clip_factor=min(1.0, clip / total) if clip > 0 and total > 0 else 1.0)
+                        loss=float(loss.detach()), gradient_norm=total, clip_factor=factor)
 
 
 def spectral_radius(matrix: torch.Tensor) -> float:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recur.viz.figures import plt, save_png as save_figure
+from recur.viz.figures import save_png as save_figure, subplots
 
 
 def new_figure(rows: int = 1, columns: int = 1, size: tuple[float, float] = (7.0, 4.0), **options):
     """``(figure, axes [rows, columns])``."""
-    return plt.subplots(rows, columns, figsize=size, squeeze=False, **options)
+    return subplots(rows, columns, figsize=size, squeeze=False, **options)
 
 
 def save_png(figure, out_dir: Path, name: str) -> Path:

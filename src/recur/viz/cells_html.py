@@ -13,6 +13,7 @@ serves, which fetches the same data (``cells_data``) for a pasted text. Both use
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -101,7 +102,8 @@ def carried_units(activations: UnitActivations, top: dict[str, list[Correlation]
                          f"(layer, state field, index)")
     chosen = list(dict.fromkeys([index[first], *(index[c.unit] for rows in top.values() for c in rows)]))
     room = max(MAX_VALUES // max(len(activations.values), 1), len(chosen))
-    rest = [i for i in range(len(activations.units)) if i not in set(chosen)]
+    taken = set(chosen)
+    rest = [i for i in range(len(activations.units)) if i not in taken]
     return chosen + rest[: room - len(chosen)]
 
 
@@ -127,9 +129,8 @@ def cells_page(text: str, activations: UnitActivations, top: dict[str, list[Corr
                unit: str | None = None) -> str:
     """The page's HTML; ``unit`` is shown first (default: the best-correlated unit found)."""
     payload = script_json(cells_data(text, activations, top, unit))
-    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     head, tail = PAGE.split("@@DATA@@")  # the title goes only into the part before the data
-    return head.replace("@@TITLE@@", safe_title) + payload + tail
+    return head.replace("@@TITLE@@", html.escape(title)) + payload + tail
 
 
 def write_cells_page(path: str | Path, page: str) -> Path:

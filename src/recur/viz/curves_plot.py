@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.analysis.curves import Curves
-from recur.viz.figures import plt, save_png
+from recur.viz.figures import save_png, subplots
 
 
 def plot_curves(path: str | Path, curves: Curves, title: str = "") -> Path:
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=[2, 1])
+    figure, (top, bottom) = subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=[2, 1])
     if "loss" in curves.train:
         top.plot(*zip(*curves.train["loss"]), color="0.55", linewidth=0.8, label="training loss")
     if "val_loss" in curves.validation:

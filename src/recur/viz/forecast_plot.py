@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from recur.viz.figures import plt, save_png
+from recur.viz.figures import save_png, subplots
 
 MAX_PANELS = 7
 
@@ -16,7 +16,7 @@ def plot_forecast(path: str | Path, columns: list[str], history: torch.Tensor, f
     """Write a PNG: ``history [T, C]`` on steps −T+1 … 0, ``forecast [H, C]`` (and ``truth [H, C]``)
     on steps 1 … H."""
     shown = columns[:MAX_PANELS]
-    figure, axes = plt.subplots(len(shown), 1, figsize=(10, 2.2 + 1.8 * len(shown)), sharex=True, squeeze=False)
+    figure, axes = subplots(len(shown), 1, figsize=(10, 2.2 + 1.8 * len(shown)), sharex=True, squeeze=False)
     past = torch.arange(-len(history) + 1, 1)
     ahead = torch.arange(1, len(forecast) + 1)
     for column, axis in enumerate(axes[:, 0]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from recur.viz.figures import plt, save_png
+from recur.viz.figures import save_png, subplots
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Curve:
 def plot_gradient_flow(path: str | Path, curves: list[Curve], ylabel: str, title: str = "") -> Path:
     """One line per curve on a log scale, the last step (k = T) at 0 on the left and the
     earliest on the right, so a vanishing gradient falls and an exploding one rises."""
-    figure, axis = plt.subplots(figsize=(8, 4.5))
+    figure, axis = subplots(figsize=(8, 4.5))
     for curve in curves:
         back = list(range(len(curve.values) - 1, -1, -1))  # T − k
         shown = [(b, v) for b, v in zip(back, curve.values) if v > 0]  # log scale: zeros cannot be drawn

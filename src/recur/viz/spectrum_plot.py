@@ -6,13 +6,13 @@ import math
 from pathlib import Path
 
 from recur.analysis.spectrum import Spectrum
-from recur.viz.figures import plt, save_png
+from recur.viz.figures import save_png, subplots
 
 
 def plot_spectra(path: str | Path, spectra: list[Spectrum], title: str = "") -> Path:
     """One panel per layer; each gate block's eigenvalues in its own colour."""
     layers = sorted({s.layer for s in spectra})
-    figure, axes = plt.subplots(1, len(layers), figsize=(4.2 * len(layers), 4.4), squeeze=False)
+    figure, axes = subplots(1, len(layers), figsize=(4.2 * len(layers), 4.4), squeeze=False)
     circle = [2 * math.pi * i / 200 for i in range(201)]
     for axis, layer in zip(axes[0], layers):
         axis.plot([math.cos(a) for a in circle], [math.sin(a) for a in circle], color="0.6", linewidth=1)
