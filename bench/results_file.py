@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from recur.atomic import write_json_atomically
 
 
 def write_results(report: dict, out: Path) -> None:
-    """JSON to a temp file beside ``out``, then renamed into place: a reader never sees half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
-        f.write(json.dumps(report, indent=2) + "\n")
-    os.replace(f.name, out)
+    """JSON written atomically (``recur.atomic``): a reader never sees half a file."""
+    write_json_atomically(out, report)
 
 
 def add_markdown_option(parser) -> None:

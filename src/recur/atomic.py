@@ -1,7 +1,10 @@
-"""Writing a file so that a reader never sees it half-written: write a temporary sibling, then rename."""
+"""Writing a file so that a reader never sees it half-written: write a temporary sibling, then rename.
+The one mechanism for every file recur writes (checkpoint folders use the same idea for a folder:
+``recur.train.checkpoint``)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,3 +22,9 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def write_json_atomically(path: str | Path, data) -> Path:
+    """``data`` as indented UTF-8 JSON, written atomically."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -20,7 +21,8 @@ from recur.data.table import read_table
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.generate.onnx_export import export_onnx
-from recur.tasks import TASKS, checkpoint_folder, load
+from recur.tasks import TASKS, checkpoint_folder, held_out_scores, load
+from recur.tasks.summary import run_summary, summary_text
 from recur.tasks.forecast import LOSSES, errors, series_path
 from recur.tasks.forecast_output import write_forecast
 from recur.train import checkpoint
@@ -48,7 +50,9 @@ CHOICES = {"cell": list(CELLS), "optimizer": list(OPTIMIZERS), "clip_mode": list
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.command_line = "recur " + shlex.join(argv)
     try:
         return args.run(args)
     except RecurError as err:
@@ -97,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("checkpoint")
     evaluate.add_argument("--data", help="text to score (default: the held-out splits of the model's data)")
     evaluate.set_defaults(run=run_eval)
+
+    info = sub.add_parser("info", help="what a run folder holds: settings, commands, machine, steps, scores",
+                          description="Summarise a run folder: task, settings, each training session's command "
+                                      "line, times and machine (run.json), steps, the best validation score and "
+                                      "the best model's held-out metrics.")
+    info.add_argument("folder", metavar="DIR", help="a folder written by 'recur train --out'")
+    info.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    info.add_argument("--no-eval", action="store_true", help="skip evaluating the held-out splits")
+    info.set_defaults(run=run_info)
 
     sample = sub.add_parser("sample", help="write text with a trained model")
     sample.add_argument("checkpoint")
@@ -191,7 +204,7 @@ def run_train(args) -> int:
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
         config = TrainConfig(**train_options)
-    summary = Trainer(task, config, out).fit(resume=args.resume)
+    summary = Trainer(task, config, out, args.command_line).fit(resume=args.resume)
     if summary["interrupted"]:
         print(f"recur: stopped at step {summary['step']}; checkpoint saved in {out / 'last'}; "
               f"continue with: recur train {args.task} --out {out} --resume", file=sys.stderr)
@@ -232,15 +245,14 @@ def resume_task(args, out: Path):
 
 
 def run_eval(args) -> int:
-    lm = load(args.checkpoint)
-    if args.data:
-        splits = {"data": (read_text(args.data), args.data)}
-    else:
-        config = checkpoint.read_config(checkpoint_folder(args.checkpoint))
-        splits = TASKS[config["task"]].held_out(config)
-    results = {name: {**lm.evaluate(text), lm.item_name: lm.count(text), "data": source}
-               for name, (text, source) in splits.items()}
+    results = held_out_scores(args.checkpoint, args.data)
     print(json.dumps(next(iter(results.values())) if len(results) == 1 else results))
+    return 0
+
+
+def run_info(args) -> int:
+    summary = run_summary(args.folder, evaluate=not args.no_eval)
+    print(json.dumps(summary) if args.json else summary_text(summary))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from recur.data import read_text
 from recur.errors import RecurError
 from recur.tasks import charlm, classify, forecast, wordlm
 from recur.train import checkpoint
@@ -41,4 +42,17 @@ def load(path: str | Path):
     return ready
 
 
-__all__ = ["TASKS", "checkpoint_folder", "load"]
+def held_out_scores(path: str | Path, data: str | None = None) -> dict[str, dict]:
+    """The metrics of the model at ``path`` on each of its task's held-out splits (or on the file
+    ``data``), with the number of items scored and where they came from."""
+    model = load(path)
+    if data:
+        splits = {"data": (read_text(data), data)}
+    else:
+        config = checkpoint.read_config(checkpoint_folder(path))
+        splits = TASKS[config["task"]].held_out(config)
+    return {name: {**model.evaluate(text), model.item_name: model.count(text), "data": source}
+            for name, (text, source) in splits.items()}
+
+
+__all__ = ["TASKS", "checkpoint_folder", "held_out_scores", "load"]

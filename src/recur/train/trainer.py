@@ -2,8 +2,8 @@
 
 An output folder holds ``last/`` (the full training state, for ``--resume``), ``best/`` (the
 model with the best validation score so far: the lowest loss, unless the task's ``selection``
-names another metric, as classification's accuracy) and ``metrics.jsonl`` (one JSON record per log
-line). Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
+names another metric, as classification's accuracy), ``metrics.jsonl`` (one JSON record per log
+line) and ``run.json`` (each session's command, times and machine: ``recur.train.run_log``). Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
 once. A step whose loss or gradient is not finite is skipped and reported; too many in a row stop
 training without touching the last good checkpoint. A task whose weights are found in one solve
 (``closed_form``, e.g. an echo state network's read-out) is solved once, evaluated and saved.
@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from recur.errors import RecurError, require_positive
 from recur.train import checkpoint
+from recur.train.run_log import end_session, start_session
 from recur.train.clipping import CLIP_MODES, clip_gradients
 from recur.train.optimizers import build_optimizer, optimizer_from_flat, optimizer_to_flat
 from recur.train.schedule import SCHEDULES, learning_rate
@@ -73,8 +74,9 @@ class Progress:
 
 
 class Trainer:
-    def __init__(self, task: Task, config: TrainConfig, out: str | Path):
-        self.task, self.config, self.out = task, config, Path(out)
+    def __init__(self, task: Task, config: TrainConfig, out: str | Path, command: str | None = None):
+        """``command``: how the run was started, recorded in ``out/run.json`` (the CLI passes its command line)."""
+        self.task, self.config, self.out, self.command = task, config, Path(out), command
         self.model = task.model
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.progress = Progress()
@@ -95,11 +97,13 @@ class Trainer:
         else:
             torch.manual_seed(self.config.seed)
         self.out.mkdir(parents=True, exist_ok=True)
+        sessions = start_session(self.out, self.command, self.progress.step)
         previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
         try:
             self._loop()
         finally:
             signal.signal(signal.SIGINT, previous_handler)
+        end_session(self.out, sessions, self.progress.step, self.progress.elapsed, self._stop_requested)
         return {"step": self.progress.step, "elapsed": self.progress.elapsed,
                 f"best_{self.selection.metric}": self.progress.best_score,
                 "interrupted": self._stop_requested, "out": str(self.out)}

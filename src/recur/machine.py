@@ -1,0 +1,47 @@
+"""What a measurement was made on: the machine, the library versions and the code's commit, so that
+every number a run reports can be traced to where and how it was made."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import torch
+
+
+def processor_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else ``platform.processor()``)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def code_commit() -> str | None:
+    """The git commit of the recur source tree, with ``+changes`` when it has uncommitted edits;
+    None where the code is not a git checkout (an installed wheel)."""
+    source = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=source,
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+changes" if dirty else "")
+
+
+def machine_info() -> dict:
+    """Processor, usable cores, threads torch uses, OS and versions of Python, torch and recur."""
+    from recur import __version__
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"processor": processor_name(), "cores": cores, "torch_threads": torch.get_num_threads(),
+            "os": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
+            "recur": __version__, "commit": code_commit(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
