@@ -201,7 +201,7 @@ def main() -> None:
     torch.manual_seed(0)
     rows = []
     for label, (cell, hidden, layers) in MODELS.items():
-        model = LanguageModel(LanguageModelConfig(VOCAB, cell=cell, hidden=hidden, layers=layers,
+        model = LanguageModel(LanguageModelConfig(vocab_size=VOCAB, cell=cell, hidden=hidden, layers=layers,
                                                   embedding=EMBEDDING)).eval()
         for batch in (int(b) for b in args.batches.split(",")):
             steppers = {name: make(model, batch) for name, (make, _) in STEPPERS.items()}
@@ -230,7 +230,7 @@ def main() -> None:
                       f"{r_['x_torch']:6.1f}x torch  {r_['x_numpy']:5.2f}x numpy  "
                       f"{r_['implied_gb_per_s']:6.1f} GB/s of weights", flush=True)
     ceilings = {label: read_bandwidth(StepEngine(LanguageModel(LanguageModelConfig(
-        VOCAB, cell=cell, hidden=hidden, layers=layers, embedding=EMBEDDING)), "fp32").weight_bytes, 3.0)
+        vocab_size=VOCAB, cell=cell, hidden=hidden, layers=layers, embedding=EMBEDDING)), "fp32").weight_bytes, 3.0)
         for label, (cell, hidden, layers) in MODELS.items()}
     for label, gb_per_s in ceilings.items():
         print(f"{label}: one core reads its fp32 weights' size at {gb_per_s:.1f} GB/s", flush=True)

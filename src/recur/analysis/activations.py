@@ -21,6 +21,8 @@ import torch
 from recur.analysis.stepping import step_states
 from recur.analysis.text_features import FEATURES
 from recur.models.language_model import LanguageModel
+from recur.modes import evaluation_mode
+from recur.state import state_fields
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,10 @@ class Correlation:
 def record_units(model: LanguageModel, ids: torch.Tensor) -> UnitActivations:
     """Read ``ids [T]`` from a zero state in evaluation mode; every floating state field of every
     layer, per step."""
-    was_training = model.training
-    model.eval()
-    states, _ = step_states(model, ids[None])
-    model.train(was_training)
+    with evaluation_mode(model):
+        states, _ = step_states(model, ids[None])
     first = states[0]
-    fields = [f for f, v in zip(first[0]._fields, first[0]) if v.is_floating_point()]
+    fields = [f for f, v in state_fields(first[0]).items() if v.is_floating_point()]
     units = [f"layer{layer + 1}.{f}[{j}]" for layer, s in enumerate(first) for f in fields
              for j in range(getattr(s, f).shape[-1])]
     rows = [torch.cat([getattr(s, f)[0] for s in step for f in fields]) for step in states]  # each [U]

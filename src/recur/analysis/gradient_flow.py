@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from recur.errors import RecurError
 from recur.analysis.stepping import step_states
+from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
+from recur.state import state_fields
 from recur.train.clipping import global_norm
 
 
@@ -70,7 +71,7 @@ def gradient_flow(model: LanguageModel, windows: torch.Tensor, clip: float = 5.0
     states, top = step_states(model, windows[:, :-1])
     loss = F.cross_entropy(model.head(top), windows[:, -1])
     state = states[-1]
-    fields = [f for f, v in zip(state[0]._fields, state[0]) if v.is_floating_point()]
+    fields = [f for f, v in state_fields(state[0]).items() if v.is_floating_point()]
     # (step, layer, field) of every state tensor L_T can depend on (a zero start or a clockwork
     # module at rest holds a constant, which no gradient reaches)
     where = [(t, layer, f) for t, step in enumerate(states) for layer, s in enumerate(step) for f in fields

@@ -58,6 +58,21 @@ def set_threads(threads: int) -> int:
     return _kernels.set_threads(threads) if _kernels is not None else 1
 
 
+def set_vectorised(flag: bool) -> bool:
+    """Run the compiled loops' AVX2+FMA versions where the CPU has them (the default at import), or the
+    plain-C versions that serve every other CPU (False: how tests reach that path on an AVX2 machine).
+    Returns whether AVX2 is in use: False without the extension."""
+    return _kernels.set_vectorised(flag) if _kernels is not None else False
+
+
+def compiled_counts(reset: bool = False) -> dict[str, int]:
+    """What the compiled loops ran since the last reset, so tests can tell which path served a call:
+    ``products`` (matrix products), ``plain`` (of which on the plain-C loops), ``split`` (of which shared
+    with helper threads), ``helper_rows`` (rows the helpers computed), ``steps`` (whole-stack steps).
+    Empty without the extension."""
+    return _kernels.counts(reset) if _kernels is not None else {}
+
+
 def compiled_available() -> bool:
     """True when recur's compiled module was built, and ``RECUR_NO_COMPILED`` is not set."""
     return _kernels is not None and not os.environ.get("RECUR_NO_COMPILED")

@@ -12,15 +12,16 @@ fused kernel are exported from the eager loop, which is plain tensor operations.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from recur.atomic import write_atomically
 from recur.errors import RecurError
+from recur.modes import evaluation_mode
+from recur.state import field_names
 
 
 class OneStep(nn.Module):
@@ -40,31 +41,27 @@ def export_onnx(model, path: Path, opset: int = 17) -> list[str]:
     rnn = model.rnn
     if rnn.bidirectional:
         raise RecurError("a bidirectional model has no left-to-right step to export")
-    fields = list(rnn.state_type._fields)
+    fields = field_names(rnn.state_type)
     example_ids = torch.zeros(2, dtype=torch.long)
     example_state = tuple(rnn.init_state(2, model.head.weight))
     names_in, names_out = ["ids", *fields], ["logits", *(f"{name}_out" for name in fields)]
     batch_axes = {"ids": {0: "batch"}, "logits": {0: "batch"}}
     batch_axes.update({name: {1: "batch"} for name in names_in[1:] + names_out[1:]})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    was_training, chosen = model.training, rnn.executor
-    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
-    os.close(handle)
-    try:
-        model.eval()
-        rnn.executor = "loop" if rnn.cells[0].fused_kind is None else "fused"  # plain tensor ops only
+    chosen = rnn.executor
+
+    def export(temp: Path) -> None:
         with torch.no_grad(), warnings.catch_warnings():
             # the exporter warns about batch sizes unless h0/c0 are inputs; here they are
             warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
             # the input-shape checks are traced as constants, which is right for a fixed-width step
             warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-            torch.onnx.export(OneStep(model), (example_ids, *example_state), temp, input_names=names_in,
+            torch.onnx.export(OneStep(model), (example_ids, *example_state), str(temp), input_names=names_in,
                               output_names=names_out, dynamic_axes=batch_axes, opset_version=opset, dynamo=False)
-        os.replace(temp, path)
+
+    try:
+        with evaluation_mode(model):
+            rnn.executor = "loop" if rnn.cells[0].fused_kind is None else "fused"  # plain tensor ops only
+            write_atomically(path, export)
     finally:
         rnn.executor = chosen
-        model.train(was_training)
-        if os.path.exists(temp):
-            os.remove(temp)
     return names_in

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from recur.generate.engine import StepEngine
+from recur.state import map_state
 
 
 class EngineStepper:
@@ -37,7 +38,7 @@ class ModelStepper:
 
     def reorder(self, index: np.ndarray) -> None:
         index = torch.as_tensor(np.asarray(index, dtype=np.int64))
-        self.state = type(self.state)(*[field.index_select(1, index) for field in self.state])
+        self.state = map_state(lambda field: field.index_select(1, index), self.state)  # fields [layers·dirs, B, ...]
 
 
 def stepper_for(model, batch: int, precision: str = "fp32"):

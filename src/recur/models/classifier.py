@@ -16,21 +16,23 @@ import torch
 from torch import nn
 
 from recur.errors import require_positive
-from recur.recurrent import Recurrent
+from recur.models.encoder import EncoderConfig
 
 
-@dataclass(frozen=True)
-class ClassifierConfig:
-    vocab_size: int
-    classes: int = 2
-    cell: str = "lstm"
+@dataclass(frozen=True, kw_only=True)
+class ClassifierConfig(EncoderConfig):
     hidden: int = 150
     layers: int = 1
-    embedding: int = 300
     dropout: float = 0.5
-    recurrent_dropout: float = 0.0
-    bidirectional: bool = False
-    cell_options: dict = field(default_factory=dict)
+    vocab_size: int = field(metadata={"flag": False})  # from the data
+    classes: int = field(default=2, metadata={"flag": False})
+    embedding: int = 300
+    bidirectional: bool = field(default=False, metadata={"help": "read each sentence in both directions"})
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("vocab_size", "classes", "embedding"):
+            require_positive(name.replace("_", " "), getattr(self, name))
 
 
 class SequenceClassifier(nn.Module):
@@ -38,13 +40,9 @@ class SequenceClassifier(nn.Module):
 
     def __init__(self, config: ClassifierConfig):
         super().__init__()
-        for name in ("vocab_size", "classes", "hidden", "layers", "embedding"):
-            require_positive(name.replace("_", " "), getattr(config, name))
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embedding, padding_idx=0)
-        self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout,
-                             bidirectional=config.bidirectional, recurrent_dropout=config.recurrent_dropout,
-                             **config.cell_options)
+        self.rnn = config.build_encoder(config.embedding, config.bidirectional)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(self.rnn.output_size, config.classes)
 

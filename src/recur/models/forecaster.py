@@ -21,24 +21,27 @@ import torch
 from torch import nn
 
 from recur.errors import require_positive
+from recur.models.encoder import EncoderConfig
 from recur.models.ridge import ridge_fit
-from recur.recurrent import Recurrent
 
 STD_FLOOR = 1e-5  # a flat window has σ = 0; dividing by this floor keeps it finite
 
 
-@dataclass(frozen=True)
-class ForecasterConfig:
-    channels: int = 1
-    horizon: int = 24
-    cell: str = "lstm"
+@dataclass(frozen=True, kw_only=True)
+class ForecasterConfig(EncoderConfig):
     hidden: int = 64
     layers: int = 1
-    dropout: float = 0.0
-    recurrent_dropout: float = 0.0
-    window_norm: bool = True
-    ridge: float = 10.0  # the closed-form head's penalty (encoders with nothing to train: esn)
-    cell_options: dict = field(default_factory=dict)
+    channels: int = field(default=1, metadata={"flag": False})  # from the data
+    horizon: int = field(default=24, metadata={"flag": False})  # from the data config
+    window_norm: bool = field(default=True, metadata={
+        "help": "z-score each input window by its own mean and deviation (RevIN without the affine part)"})
+    ridge: float = field(default=10.0, metadata={
+        "help": "the closed-form head's penalty λ, for encoders with nothing to train (esn)"})
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive("channels", self.channels)
+        require_positive("horizon", self.horizon)
 
 
 class SequenceForecaster(nn.Module):
@@ -46,11 +49,8 @@ class SequenceForecaster(nn.Module):
 
     def __init__(self, config: ForecasterConfig):
         super().__init__()
-        for name in ("channels", "horizon", "hidden", "layers"):
-            require_positive(name, getattr(config, name))
         self.config = config
-        self.rnn = Recurrent(config.cell, config.channels, config.hidden, config.layers, config.dropout,
-                             recurrent_dropout=config.recurrent_dropout, **config.cell_options)
+        self.rnn = config.build_encoder(config.channels)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(self.rnn.output_size, config.horizon * config.channels)
 

@@ -17,20 +17,23 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from recur.errors import RecurError, require_positive
-from recur.recurrent import Recurrent
+from recur.models.encoder import EncoderConfig
 
 
-@dataclass(frozen=True)
-class LanguageModelConfig:
-    vocab_size: int
-    cell: str = "lstm"
-    hidden: int = 256
-    layers: int = 2
+@dataclass(frozen=True, kw_only=True)
+class LanguageModelConfig(EncoderConfig):
+    vocab_size: int = field(metadata={"flag": False})  # from the data
     embedding: int = 64
-    dropout: float = 0.0
-    recurrent_dropout: float = 0.0
-    cell_options: dict = field(default_factory=dict)  # e.g. {"periods": [1, 2, 4]} for clockwork
-    tie_weights: bool = False  # the read-out V shares the embedding U (Press & Wolf 2017); embedding = hidden
+    tie_weights: bool = field(default=False, metadata={
+        "help": "the read-out shares the embedding matrix (Press & Wolf 2017; needs --embedding equal to --hidden)"})
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive("vocab size", self.vocab_size)
+        require_positive("embedding", self.embedding)
+        if self.tie_weights and self.embedding != self.hidden:
+            raise RecurError(f"tied weights need the embedding size to equal the hidden size, "
+                             f"got {self.embedding} and {self.hidden}")
 
 
 class LanguageModel(nn.Module):
@@ -38,18 +41,12 @@ class LanguageModel(nn.Module):
 
     def __init__(self, config: LanguageModelConfig):
         super().__init__()
-        for name in ("vocab_size", "hidden", "layers", "embedding"):
-            require_positive(name.replace("_", " "), getattr(config, name))
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embedding)
-        self.rnn = Recurrent(config.cell, config.embedding, config.hidden, config.layers, config.dropout,
-                             recurrent_dropout=config.recurrent_dropout, **config.cell_options)
+        self.rnn = config.build_encoder(config.embedding)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)
         if config.tie_weights:
-            if config.embedding != config.hidden:
-                raise RecurError(f"tied weights need the embedding size to equal the hidden size, "
-                                 f"got {config.embedding} and {config.hidden}")
             self.head.weight = self.embed.weight  # one [V, H] matrix: rows embed tokens and score them
     def forward(self, ids, state=None):
         x = self.drop(self.embed(ids))  # [B, T, E]

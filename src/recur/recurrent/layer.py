@@ -12,6 +12,7 @@ from recur.cells import build_cell
 from recur.errors import RecurError, require_positive
 from recur.recurrent.executors import run_fused, run_loop
 from recur.recurrent.scan import run_scan
+from recur.state import stack_states
 
 EXECUTORS = {"fused": run_fused, "scan": run_scan, "loop": run_loop}
 SCAN_BEATS_FUSED_ON_CPU = {"gru", "rnn_tanh", "rnn_relu"}  # training, 2 CPU cores: docs/performance.md
@@ -93,9 +94,9 @@ class Recurrent(nn.Module):
         return self.cells[0].state_type
 
     def init_state(self, batch: int, like: torch.Tensor) -> NamedTuple:
-        """Zeros with every field ``[layers*dirs, B, H]``."""
-        zeros = like.new_zeros(self.layers * self.directions, batch, self.hidden_size)
-        return self.state_type(*[zeros] * len(self.state_type._fields))
+        """Each cell's initial state for ``batch`` sequences, stacked: every field ``[layers*dirs, B, ...]``
+        (``[layers*dirs, B, H]`` for the cells of ``recur.cells``; a cell decides its fields' shapes)."""
+        return stack_states([cell.init_state(batch, like) for cell in self.cells])
 
     def forward(self, x: torch.Tensor, state: NamedTuple | None = None, lengths: torch.Tensor | None = None):
         if x.dim() != 3 or x.shape[-1] != self.cells[0].input_size:

@@ -27,6 +27,7 @@ from recur.data.labelled import parse_labelled, read_labelled
 from recur.data.vocab import UNK
 from recur.errors import RecurError, require_positive
 from recur.models import ClassifierConfig, SequenceClassifier
+from recur.modes import evaluation_mode
 from recur.tasks.saved_config import model_config
 from recur.train.task import Selection
 
@@ -96,16 +97,14 @@ def padded(batch: list[tuple[int, torch.Tensor]]) -> tuple[torch.Tensor, torch.T
 @torch.no_grad()
 def score(model: SequenceClassifier, examples: list[tuple[int, torch.Tensor]]) -> dict[str, float]:
     """Mean cross-entropy and accuracy over ``examples``, in batches of similar lengths."""
-    was_training = model.training
-    model.eval()
     ordered = sorted(examples, key=lambda e: len(e[1]))
     loss, correct = 0.0, 0
-    for start in range(0, len(ordered), EVAL_BATCH):
-        ids, lengths, labels = padded(ordered[start : start + EVAL_BATCH])
-        logits = model(ids, lengths)
-        loss += float(F.cross_entropy(logits, labels, reduction="sum"))
-        correct += int((logits.argmax(-1) == labels).sum())
-    model.train(was_training)
+    with evaluation_mode(model):
+        for start in range(0, len(ordered), EVAL_BATCH):
+            ids, lengths, labels = padded(ordered[start : start + EVAL_BATCH])
+            logits = model(ids, lengths)
+            loss += float(F.cross_entropy(logits, labels, reduction="sum"))
+            correct += int((logits.argmax(-1) == labels).sum())
     return {"loss": loss / len(examples), "accuracy": correct / len(examples)}
 
 

@@ -32,6 +32,7 @@ from recur.data.table import Table, parse_table, read_table, table_text
 from recur.errors import RecurError, require_positive
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 from recur.models.naive_forecasts import persistence, seasonal_naive
+from recur.modes import evaluation_mode
 from recur.tasks.saved_config import model_config
 
 FEATURES = ("target", "all")
@@ -119,11 +120,8 @@ def errors(prediction: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
 @torch.no_grad()
 def predict(model: SequenceForecaster, inputs: torch.Tensor) -> torch.Tensor:
     """The model's forecast of every window, in batches, in evaluation mode."""
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(inputs[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)])
-    model.train(was_training)
-    return out
+    with evaluation_mode(model):
+        return torch.cat([model(inputs[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)])
 
 
 def series_path(data: ForecastDataConfig) -> Path:

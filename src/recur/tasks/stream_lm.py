@@ -16,12 +16,10 @@ from recur.errors import RecurError
 from recur.generate import stream_ids
 from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
+from recur.modes import evaluation_mode
+from recur.state import detach_state, state_fields, state_from_fields
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
-
-
-def detach(state):
-    return None if state is None else type(state)(*[s.detach() for s in state])
 
 
 @torch.no_grad()
@@ -32,14 +30,12 @@ def mean_loss(model, ids: torch.Tensor, batch: int = EVAL_BATCH) -> float:
         raise RecurError("text too short to evaluate: need at least 2 tokens")
     batch = max(1, min(batch, (len(ids) - 1) // EVAL_SEQ_LEN))
     seq_len = min(EVAL_SEQ_LEN, (len(ids) - 1) // batch)
-    was_training = model.training
-    model.eval()
     total, count, state = 0.0, 0, None
-    for x, y in TextStream(ids, batch, seq_len).all_chunks():
-        logits, state = model(x, state)
-        total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
-        count += y.numel()
-    model.train(was_training)
+    with evaluation_mode(model):
+        for x, y in TextStream(ids, batch, seq_len).all_chunks():
+            logits, state = model(x, state)
+            total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
+            count += y.numel()
     return total / count
 
 
@@ -57,21 +53,19 @@ class StreamLMTask:
     def train_loss(self) -> torch.Tensor:
         x, y = self.train_stream.chunk(self.position)
         logits, state = self.model(x, self.carried)
-        self.carried = detach(state)
+        self.carried = detach_state(state)
         self.position += 1
         if self.position == len(self.train_stream):  # a new epoch starts from a fresh state
             self.position, self.epoch, self.carried = 0, self.epoch + 1, None
         return F.cross_entropy(logits.flatten(0, 1), y.flatten())
 
     def state(self):
-        tensors = {} if self.carried is None else {
-            name: value for name, value in zip(self.carried._fields, self.carried)}
+        tensors = {} if self.carried is None else state_fields(self.carried)
         return {"position": self.position, "epoch": self.epoch}, tensors
 
     def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
         self.position, self.epoch = position["position"], position["epoch"]
-        state_type = self.model.rnn.state_type
-        self.carried = state_type(*[tensors[f] for f in state_type._fields]) if tensors else None
+        self.carried = state_from_fields(self.model.rnn.state_type, tensors) if tensors else None
 
 
 class StreamLM:

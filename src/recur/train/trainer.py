@@ -23,9 +23,9 @@ from tqdm import tqdm
 
 from recur.errors import RecurError, require_positive
 from recur.train import checkpoint
-from recur.train.run_log import end_session, start_session
 from recur.train.clipping import CLIP_MODES, clip_gradients
 from recur.train.optimizers import build_optimizer, optimizer_from_flat, optimizer_to_flat
+from recur.train.run_log import end_session, start_session
 from recur.train.schedule import SCHEDULES, learning_rate
 from recur.train.task import LOWEST_LOSS, Task
 

@@ -27,13 +27,15 @@ typedef struct {
     pthread_t thread;
     RowsJob job;
     atomic_uint posted, done;
-    int sleeping; /* guarded by sleep_lock */
+    int sleeping;          /* guarded by sleep_lock */
+    Py_ssize_t rows_done;  /* written by the helper before it signals done; read once it has */
 } Helper;
 
 static Helper helpers[MAX_HELPERS];
 static int helpers_started = 0, helpers_used = 0;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+RecurCounts recur_counts;
 
 static inline void relax(void) {
 #if RECUR_X86
@@ -63,6 +65,7 @@ static void *helper_main(void *arg) {
         seen = posted;
         RowsJob *j = &self->job;
         recur_matmul_rows(j->W, j->x, j->y, j->B, j->G, j->K, j->g0, j->g1);
+        self->rows_done += j->g1 - j->g0;
         atomic_store_explicit(&self->done, seen, memory_order_release);
     }
     return NULL;
@@ -75,6 +78,7 @@ static void forget_helpers(void) {
         atomic_store(&helpers[i].posted, 0);
         atomic_store(&helpers[i].done, 0);
         helpers[i].sleeping = 0;
+        helpers[i].rows_done = 0;
     }
     pthread_mutex_init(&sleep_lock, NULL);
     pthread_cond_init(&wake, NULL);
@@ -98,12 +102,25 @@ int recur_use_helpers(int count) {
     return helpers_used;
 }
 
+/* Called between products (the caller holds the GIL), when every helper has signalled done. */
+Py_ssize_t recur_helper_rows(int reset) {
+    Py_ssize_t rows = 0;
+    for (int i = 0; i < helpers_started; i++) {
+        rows += helpers[i].rows_done;
+        if (reset) helpers[i].rows_done = 0;
+    }
+    return rows;
+}
+
 void recur_matmul(const RecurMatrix *W, const float *x, float *y, Py_ssize_t B, Py_ssize_t G, Py_ssize_t K) {
     const int parts = 1 + helpers_used;
+    recur_counts.products++;
+    recur_counts.plain += !recur_use_avx2;
     if (parts == 1 || G * K * B < SPLIT_MIN_WEIGHTS || G < 8 * parts) {
         recur_matmul_rows(W, x, y, B, G, K, 0, G);
         return;
     }
+    recur_counts.split++;
     const Py_ssize_t share = (G / parts + 3) & ~(Py_ssize_t)3; /* whole groups of four rows */
     unsigned tickets[MAX_HELPERS];
     int sleeping = 0;

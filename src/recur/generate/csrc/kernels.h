@@ -61,4 +61,15 @@ Py_ssize_t recur_sample_row(const float *logits, Py_ssize_t V, double temperatur
 /* The stacked step (stack.c). */
 extern PyTypeObject RecurStackType;
 
+/* What ran since the last reset, so that tests can tell which path served a call (module.c's counts()):
+ * products (recur_matmul calls), plain (of which on the plain-C loops), split (of which shared with
+ * helper threads), steps (Stack.step calls). Bumped by the calling thread, which holds the GIL. */
+typedef struct {
+    Py_ssize_t products, plain, split, steps;
+} RecurCounts;
+extern RecurCounts recur_counts;
+
+/* Rows the helper threads have computed since the last reset (helpers.c); reset only between products. */
+Py_ssize_t recur_helper_rows(int reset);
+
 #endif

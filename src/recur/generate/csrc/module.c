@@ -145,6 +145,17 @@ static PyObject *py_set_vectorised(PyObject *self, PyObject *args) {
     return PyBool_FromLong(recur_use_avx2);
 }
 
+/* counts(reset=False): what ran since the last reset (kernels.h's RecurCounts), as a dict. */
+static PyObject *py_counts(PyObject *self, PyObject *args) {
+    int reset = 0;
+    if (!PyArg_ParseTuple(args, "|p", &reset)) return NULL;
+    PyObject *counts = Py_BuildValue("{snsnsnsnsn}", "products", recur_counts.products, "plain", recur_counts.plain,
+                                     "split", recur_counts.split, "helper_rows", recur_helper_rows(reset), "steps",
+                                     recur_counts.steps);
+    if (counts && reset) recur_counts = (RecurCounts){0};
+    return counts;
+}
+
 static PyMethodDef methods[] = {
     {"matmul_t", py_matmul_t, METH_VARARGS, "matmul_t(fmt, W, scale|None, x, y, B, G, K): y += (x Wᵀ) ⊙ scale"},
     {"lstm_cell", py_lstm_cell, METH_VARARGS, "lstm_cell(z, c, h, B, H): one LSTM step's gates"},
@@ -156,6 +167,9 @@ static PyMethodDef methods[] = {
      "set_threads(n): split large products over n threads (this one and n - 1 helpers); returns n in use"},
     {"set_vectorised", py_set_vectorised, METH_VARARGS,
      "set_vectorised(flag): use AVX2+FMA where the CPU has it; returns whether it is used"},
+    {"counts", py_counts, METH_VARARGS,
+     "counts(reset=False): products, plain (not AVX2), split (with helpers), helper_rows and Stack steps run "
+     "since the last reset"},
     {NULL, NULL, 0, NULL},
 };
 

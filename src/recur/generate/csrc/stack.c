@@ -174,6 +174,7 @@ static PyObject *stack_step(RecurStack *s, PyObject *arg) {
             return PyErr_Format(PyExc_ValueError, "step: id %lld is outside the vocabulary of %zd", (long long)ids[b],
                                 s->V);
         }
+    recur_counts.steps++;
     const float *x = s->x0;
     for (Py_ssize_t l = 0; l < s->n_layers; l++) {
         StackLayer *L = &s->layers[l];
