@@ -41,7 +41,7 @@ def train_and_score(flags: list[str], minutes: float, seed: int, out: Path) -> d
     summary = json.loads(printed.getvalue().strip().splitlines()[-1])
     config = json.loads((out / "best" / "config.json").read_text())
     model = recur.load(out)
-    scores = {split: model.evaluate(text)["accuracy"] for split, (text, _) in classify.held_out(config).items()}
+    scores = {split: model.evaluate(held.data)["accuracy"] for split, held in classify.held_out(config).items()}
     kept = json.loads((out / "best" / "trainer_state.json").read_text())
     return {"model": f"recur: recur {' '.join(argv[:2] + flags)} --minutes {minutes} --seed {seed}",
             "seed": seed, "steps": summary["step"], "best_step": kept["step"],

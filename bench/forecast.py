@@ -96,7 +96,7 @@ def run_row(name, series, features, horizon, model_options, minutes, loss, workd
     model = recur.load(out)
     config = json.loads((out / "best" / "config.json").read_text())
     held = forecast.held_out(config)
-    scores = {split: model.evaluate(text) for split, (text, _) in held.items()}
+    scores = {split: model.evaluate(split_data.data) for split, split_data in held.items()}
     test = scores["test"]
     row = {"name": name, "series": series, "features": features, "loss": loss, "horizon": task.data.horizon,
            "seq_len": task.data.seq_len, "model": {"cell": task.model_config.cell, "hidden": task.model_config.hidden,
@@ -105,7 +105,7 @@ def run_row(name, series, features, horizon, model_options, minutes, loss, workd
            "valid": {k: scores["valid"][k] for k in ("mse", "mae")}, "test": {k: test[k] for k in ("mse", "mae")},
            "persistence": {k: test[f"persistence_{k}"] for k in ("mse", "mae")},
            "seasonal_naive": {k: test[f"seasonal_naive_{k}"] for k in ("mse", "mae")},
-           "test_windows": model.count(held["test"][0])}
+           "test_windows": model.count(held["test"].data)}
     return row
 
 

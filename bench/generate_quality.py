@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from recur.generate.engine import StepEngine
 from recur.tasks import checkpoint_folder, load
-from recur.tasks.charlm import validation_text
+from recur.tasks.charlm import held_out
 from recur.train import checkpoint
 from results_file import add_markdown_option, saved_rows, write_results
 
@@ -85,7 +85,8 @@ def main() -> None:
         parser.error("--checkpoint is required to measure")
     torch.set_num_threads(1)
     lm = load(args.checkpoint)
-    text, source = validation_text(checkpoint.read_config(checkpoint_folder(args.checkpoint)))
+    split = held_out(checkpoint.read_config(checkpoint_folder(args.checkpoint)))["validation"]
+    text, source = split.data, split.source
     ids = lm.vocab.encode(text, "the validation text").numpy()
     length = len(ids) // args.streams
     streams = np.ascontiguousarray(ids[: length * args.streams].reshape(args.streams, length))

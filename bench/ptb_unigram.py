@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections import Counter
 from pathlib import Path
 
-from recur.data import WordVocab
-from recur.tasks.wordlm import ptb_folder, read_split
 from results_file import write_results
+
+from recur.data import WordVocab
+from recur.models.unigram import unigram_loss
+from recur.tasks.wordlm import ptb_folder, read_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -30,15 +31,14 @@ def main() -> None:
     folder = ptb_folder(args.data)
     train = read_split(folder, "train")
     vocab = WordVocab.from_text(train)
-    counts = Counter(vocab.encode(train).tolist())
-    total = sum(counts.values())
+    train_ids = vocab.encode(train).tolist()
     rows = []
     for split in ("valid", "test"):
         ids = vocab.encode(read_split(folder, split), f"the {split} split").tolist()
-        loss = -sum(math.log(counts[i] / total) for i in ids) / len(ids)
+        loss = unigram_loss(train_ids, ids)
         rows.append({"split": split, "words": len(ids), "loss": loss, "perplexity": math.exp(loss)})
         print(f"unigram {split}: perplexity {math.exp(loss):.1f} over {len(ids):,} words")
-    write_results({"benchmark": "PTB unigram perplexity", "vocabulary": len(vocab), "train_words": total,
+    write_results({"benchmark": "PTB unigram perplexity", "vocabulary": len(vocab), "train_words": len(train_ids),
                    "rows": rows}, args.out)
 
 

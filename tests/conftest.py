@@ -1,10 +1,19 @@
+"""What many tests share: the data root, small real texts and data folders, a tiny trained
+character model, and reading a command's last line of JSON."""
+
+import gzip
+import json
 import os
 from pathlib import Path
 
 import pytest
 import torch
 
+from recur.cli import main
+from recur.data import read_text
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TINY_CHARLM = ["--hidden", "32", "--layers", "1", "--seq-len", "32", "--batch-size", "8"]
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +35,70 @@ def small_text() -> str:
     """A few hundred characters of real Tiny Shakespeare, from the bundled copy."""
     from recur.assets import tiny_shakespeare
     return tiny_shakespeare().read_text(encoding="utf-8")[:6000]
+
+
+@pytest.fixture
+def last_json(capsys):
+    """``last_json()``: the last line the command printed, read as JSON."""
+    return lambda: json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def shakespeare_file(tmp_path_factory) -> Path:
+    """The first 20,000 characters of the bundled Tiny Shakespeare, as a file."""
+    from recur.assets import tiny_shakespeare
+    path = tmp_path_factory.mktemp("text") / "shakespeare.txt"
+    path.write_text(tiny_shakespeare().read_text(encoding="utf-8")[:20000], encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def train_tiny_charlm(shakespeare_file):
+    """``train_tiny_charlm(out, *flags, steps=30)``: ``recur train charlm`` on ``shakespeare_file``,
+    hidden 32, one layer, evaluated twice; returns ``out``."""
+    def train(out: Path, *flags: str, steps: int = 30) -> Path:
+        assert main(["train", "charlm", "--data", str(shakespeare_file), "--out", str(out), *TINY_CHARLM,
+                     "--max-steps", str(steps), "--eval-every", str(max(1, steps // 2)), *flags]) == 0
+        return out
+    return train
+
+
+@pytest.fixture(scope="session")
+def tiny_charlm_dir(train_tiny_charlm, tmp_path_factory) -> Path:
+    """One tiny trained character model for the tests that only read it (30 steps: its text is
+    nonsense, which is all they need). Tests that change a run folder train their own."""
+    return train_tiny_charlm(tmp_path_factory.mktemp("run") / "tiny")
+
+
+@pytest.fixture
+def small_ptb(data_root, tmp_path):
+    """The first lines of each real PTB split, as a data root of its own."""
+    from recur.tasks import wordlm
+    source = data_root / "ptb"
+    if not source.is_dir():
+        pytest.skip(f"{source} not found: the PTB files are not in this data root")
+    folder = tmp_path / "root" / "ptb"
+    folder.mkdir(parents=True)
+    for split, lines in (("train", 3000), ("valid", 300), ("test", 300)):
+        text = wordlm.read_split(source, split)
+        (folder / wordlm.PTB_SPLITS[split]).write_text("\n".join(text.splitlines()[:lines]) + "\n")
+    return folder
+
+
+@pytest.fixture
+def small_sst(data_root, tmp_path):
+    """The real SST-2 files with the training sets cut to their first lines, as an SST folder."""
+    from recur.tasks import classify
+    source = data_root / "sst"
+    if not source.is_dir():
+        pytest.skip(f"{source} not found: the SST files are not in this data root")
+    folder = tmp_path / "sst"
+    for relative in (*classify.TRAIN_SETS.values(), *classify.HELD_OUT.values()):
+        text = read_text(source / relative)
+        if relative in classify.TRAIN_SETS.values():
+            text = "\n".join(text.splitlines()[:2500]) + "\n"
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        target.write_bytes(gzip.compress(data) if relative.endswith(".gz") else data)
+    return folder

@@ -3,23 +3,15 @@
 Marked slow; CI runs them at this small size (`pytest` runs every marker unless told otherwise).
 """
 
-import math
-from collections import Counter
 
 import pytest
 
 import recur
 from recur.data import read_text, split_validation
+from recur.models.unigram import unigram_loss
 from recur.tasks.charlm import load_training_text
 
 pytestmark = pytest.mark.slow
-
-
-def unigram_loss(train: str, val: str) -> float:
-    """Nats per character of ``val`` under the character frequencies of ``train`` (add-one)."""
-    counts, alphabet = Counter(train), set(train) | set(val)
-    total = len(train) + len(alphabet)
-    return -sum(math.log((counts[c] + 1) / total) for c in val) / len(val)
 
 
 def train_and_score(text, out, steps=150):
@@ -33,7 +25,7 @@ def test_tiny_shakespeare_beats_unigram(tmp_path):
     text = load_training_text("")[:300_000]
     train, val = split_validation(text, 0.1)
     lm, loss = train_and_score(text, tmp_path)
-    baseline = unigram_loss(train, val)
+    baseline = unigram_loss(train, val, smoothing=1)
     assert loss < baseline - 0.5, (loss, baseline)
     assert len(lm.generate("ROMEO:", 200, temperature=0.8, seed=0)) == 200
 
@@ -45,5 +37,5 @@ def test_c_source_beats_unigram(tmp_path, data_root):
     text = read_text(path)[:300_000]
     train, val = split_validation(text, 0.1)
     lm, loss = train_and_score(text, tmp_path)
-    assert loss < unigram_loss(train, val) - 0.5
+    assert loss < unigram_loss(train, val, smoothing=1) - 0.5
     assert lm.generate("int\n", 300, temperature=0.5, seed=0).count(";") > 0  # it has learnt statements

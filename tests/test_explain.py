@@ -15,9 +15,6 @@ from recur.explain import TOPICS, explain
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def last_json(capsys):
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-
 
 def test_every_topic_named_in_the_brief_is_registered():
     assert list(TOPICS) == ["hello", "onehot", "params", "bptt", "eigen", "clipping", "lstm-gates"]
@@ -147,7 +144,7 @@ def test_refusals_name_what_is_wrong(topic, options, named):
         explain(topic, options=options)
 
 
-def test_cli_prints_the_text_then_json(capsys):
+def test_cli_prints_the_text_then_json(capsys, last_json):
     assert main(["explain", "onehot"]) == 0
     out = capsys.readouterr().out
     assert "embedding(3) = [0.6, 0.9, -0.8]" in out
@@ -155,12 +152,12 @@ def test_cli_prints_the_text_then_json(capsys):
     assert result["topic"] == "onehot" and result["figures"] == []
     assert result["numbers"]["product"] == pytest.approx([0.6, 0.9, -0.8])
     assert main(["explain", "params", "--option", "cell=gru", "--option", "bias=true"]) == 0
-    assert last_json(capsys)["numbers"]["total"] == 3 * 3 * (5 + 3) + 2 * 3 * 3 + 5 * 3 + 5
+    assert last_json()["numbers"]["total"] == 3 * 3 * (5 + 3) + 2 * 3 * 3 + 5 * 3 + 5
 
 
-def test_cli_writes_the_png_with_out(tmp_path, capsys):
+def test_cli_writes_the_png_with_out(tmp_path, capsys, last_json):
     assert main(["explain", "eigen", "--out", str(tmp_path), "--option", "steps=12"]) == 0
-    result = last_json(capsys)
+    result = last_json()
     assert result["figures"] == [str(tmp_path / "eigen.png")]
     assert Path(result["figures"][0]).read_bytes()[:8] == PNG_MAGIC
     assert len(result["numbers"]["expanding"]["norms"]) == 13

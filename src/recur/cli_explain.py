@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from recur.errors import RecurError
+from recur.cli_flags import parse_assignments
 from recur.explain import TOPICS, explain
 
 
@@ -39,22 +39,8 @@ def topic_listing() -> str:
     return "\n".join(lines)
 
 
-def parse_options(items: list[str]) -> dict[str, str]:
-    """``["hidden=4", "cell=gru"]`` as ``{"hidden": "4", "cell": "gru"}``; each name at most once."""
-    options = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise RecurError(f"--option wants NAME=VALUE, got {item!r}")
-        if name in options:
-            raise RecurError(f"--option {name} given twice")
-        options[name] = value
-    return options
-
-
 def run_explain(args) -> int:
-    result = explain(args.topic, Path(args.out) if args.out else None, parse_options(args.option))
+    result = explain(args.topic, Path(args.out) if args.out else None, parse_assignments(args.option, "--option", json_values=False))
     print(result.text)
     print(json.dumps({"topic": args.topic, "numbers": result.numbers, "figures": [str(p) for p in result.figures]}))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.tasks import load
+from recur.tasks.stream_lm import StreamLM
 
 OPTIONAL = ("starlette", "uvicorn")  # the extra 'recur[serve]'
 
@@ -36,9 +37,7 @@ def run_serve(args) -> int:
         if missing not in OPTIONAL:
             raise
         raise RecurError(f"recur serve needs {missing}, which is not installed: pip install 'recur[serve]'") from None
-    lm = load(args.checkpoint)
-    if not hasattr(lm, "stream"):
-        raise RecurError(f"{args.checkpoint}: not a language model; 'serve' needs a checkpoint of charlm or wordlm")
+    lm = load(args.checkpoint, StreamLM, "'recur serve'")
     set_threads(min(2, usable_cores()))
     app = create_app(lm, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(args.host))
     sock = listen(args.host, args.port)

@@ -23,6 +23,7 @@ from recur.data import read_text
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
 from recur.tasks import load
+from recur.tasks.stream_lm import StreamLM
 from recur.viz.cells_html import cells_page, write_cells_page
 from recur.viz.curves_plot import plot_curves
 from recur.viz.gradient_plot import Curve, plot_gradient_flow
@@ -83,11 +84,8 @@ def measured_model(lm, args) -> LanguageModel:
     return LanguageModel(lm.model.config)
 
 
-def language_model(path: str):
-    lm = load(path)
-    if not hasattr(lm, "stream"):
-        raise RecurError(f"{path}: not a language model; this picture needs a checkpoint of charlm or wordlm")
-    return lm
+def language_model(path: str) -> StreamLM:
+    return load(path, StreamLM, "this picture")
 
 
 def parse_radii(text: str) -> list[float]:

@@ -4,6 +4,7 @@ every number a run reports can be traced to where and how it was made."""
 from __future__ import annotations
 
 import os
+from importlib import metadata
 import platform
 import subprocess
 from pathlib import Path
@@ -36,12 +37,17 @@ def code_commit() -> str | None:
     return commit + ("+changes" if dirty else "")
 
 
+def recur_version() -> str | None:
+    try:
+        return metadata.version("recur")
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def machine_info() -> dict:
     """Processor, usable cores, threads torch uses, OS and versions of Python, torch and recur."""
-    from recur import __version__
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"processor": processor_name(), "cores": cores, "torch_threads": torch.get_num_threads(),
             "os": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
-            "recur": __version__, "commit": code_commit(),
+            "recur": recur_version(), "commit": code_commit(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}

@@ -15,52 +15,41 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    from recur.assets import tiny_shakespeare
-    folder = tmp_path_factory.mktemp("viz")
-    text = folder / "text.txt"
-    text.write_text(tiny_shakespeare().read_text(encoding="utf-8")[:20000])
-    runs = {}
-    for cell in ("lstm", "elman"):
-        runs[cell] = folder / cell
-        assert main(["train", "charlm", "--data", str(text), "--out", str(runs[cell]), "--cell", cell, "--hidden", "32",
-                     "--layers", "1", "--max-steps", "30", "--eval-every", "15", "--seq-len", "32"]) == 0
-    return runs, text
+def trained(tmp_path_factory, tiny_charlm_dir, train_tiny_charlm, shakespeare_file):
+    elman = train_tiny_charlm(tmp_path_factory.mktemp("viz") / "elman", "--cell", "elman")
+    return {"lstm": tiny_charlm_dir, "elman": elman}, shakespeare_file
 
 
-def last_json(capsys):
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
-
-def test_gradients_spectrum_and_curves_pictures(trained, tmp_path, capsys):
+def test_gradients_spectrum_and_curves_pictures(trained, tmp_path, capsys, last_json):
     runs, text = trained
     out = tmp_path / "g.png"
     assert main(["viz", "gradients", str(runs["lstm"]), str(runs["elman"]), "--text", str(text), "--out", str(out),
                  "--span", "20", "--windows", "4"]) == 0
-    summary = last_json(capsys)
+    summary = last_json()
     assert out.read_bytes()[:8] == PNG and [c["model"] for c in summary["curves"]] == ["lstm (lstm)", "elman (elman)"]
     assert set(summary["curves"][0]["surviving"]) == {"h", "c"} and 0 < summary["curves"][1]["surviving"]["h"] < 1
     assert main(["viz", "gradients", str(runs["elman"]), "--text", str(text), "--out", str(out), "--span", "20",
                  "--windows", "4", "--radii", "0.5,1.5", "--clip", "0.01"]) == 0
-    scaled = last_json(capsys)["curves"]
+    scaled = last_json()["curves"]
     assert [c["model"] for c in scaled] == ["elman (elman), ρ(W) = 0.5", "elman (elman), ρ(W) = 1.5"]
     assert scaled[1]["clip_factor"] == pytest.approx(0.01 / scaled[1]["gradient_norm"])
     assert main(["viz", "gradients", str(runs["elman"]), "--text", str(text), "--out", str(out), "--span", "20",
                  "--windows", "4", "--fresh"]) == 0
-    fresh = last_json(capsys)["curves"][0]
+    fresh = last_json()["curves"][0]
     assert fresh["model"] == "elman (elman, fresh)" and fresh["loss"] != summary["curves"][1]["loss"]
     assert main(["viz", "spectrum", str(runs["lstm"]), "--out", str(tmp_path / "s.png")]) == 0
-    assert [s["block"] for s in last_json(capsys)["spectra"]] == ["i", "f", "g", "o"]
+    assert [s["block"] for s in last_json()["spectra"]] == ["i", "f", "g", "o"]
     assert main(["viz", "curves", str(runs["lstm"]), "--out", str(tmp_path / "c.png")]) == 0
-    assert last_json(capsys)["evaluations"] == 2 and (tmp_path / "c.png").read_bytes()[:8] == PNG
+    assert last_json()["evaluations"] == 2 and (tmp_path / "c.png").read_bytes()[:8] == PNG
 
 
-def test_the_cell_viewer_page(trained, tmp_path, capsys):
+def test_the_cell_viewer_page(trained, tmp_path, capsys, last_json):
     runs, text = trained
     out = tmp_path / "cells.html"
     assert main(["viz", "cells", str(runs["lstm"]), "--text", str(text), "--out", str(out), "--max-chars", "400",
                  "--unit", "layer1.c[3]"]) == 0
-    summary = last_json(capsys)
+    summary = last_json()
     assert summary["characters"] == 400 and summary["units"] == 64 and "line_position" in summary["top"]
     page = out.read_text()
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S).group(1))
@@ -68,7 +57,7 @@ def test_the_cell_viewer_page(trained, tmp_path, capsys):
     assert "http" not in page.replace("http://www.w3.org", "")  # nothing is fetched from anywhere
     assert main(["viz", "cells", str(runs["lstm"]), "--text", str(text), "--out", str(out), "--max-chars", "400",
                  "--fresh"]) == 0
-    assert last_json(capsys)["top"] != summary["top"] and "(fresh weights)" in out.read_text()
+    assert last_json()["top"] != summary["top"] and "(fresh weights)" in out.read_text()
 
 
 def test_the_page_cannot_be_broken_by_the_text_it_shows():

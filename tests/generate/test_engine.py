@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from recur.generate import generate_ids
-from recur.generate import kernels
+from recur.generate import generate_ids, kernels
 from recur.generate.engine import StepEngine
 from recur.models import LanguageModel, LanguageModelConfig
 

@@ -53,15 +53,9 @@ def test_plain_sampling_of_that_model_is_not_greedy(path, model_and_greedy):
 
 
 @pytest.fixture(scope="module")
-def charlm_checkpoint(tmp_path_factory) -> str:
-    """A charlm trained 5 steps (hidden 16) on 6,000 characters of the bundled Tiny Shakespeare."""
-    from recur.assets import tiny_shakespeare
-    folder = tmp_path_factory.mktemp("charlm")
-    text = folder / "text.txt"
-    text.write_text(tiny_shakespeare().read_text(encoding="utf-8")[:6000], encoding="utf-8")
-    assert main(["train", "charlm", "--data", str(text), "--out", str(folder / "m"), "--hidden", "16",
-                 "--layers", "1", "--max-steps", "5", "--seq-len", "16", "--batch-size", "4"]) == 0
-    return str(folder / "m")
+def charlm_checkpoint(tiny_charlm_dir) -> str:
+    """conftest's tiny trained character model."""
+    return str(tiny_charlm_dir)
 
 
 def test_sample_command_greedy_flags(charlm_checkpoint, capsys):

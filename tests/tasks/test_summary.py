@@ -7,11 +7,9 @@ from recur.cli import main
 TINY = ["--hidden", "16", "--layers", "1", "--embedding", "8", "--seq-len", "16", "--batch-size", "4"]
 
 
-def test_info_records_each_session_and_the_held_out_scores(tmp_path, small_text, capsys):
-    text = tmp_path / "text.txt"
-    text.write_text(small_text, encoding="utf-8")
+def test_info_records_each_session_and_the_held_out_scores(tmp_path, shakespeare_file, capsys):
     out = tmp_path / "run"
-    train = ["train", "charlm", "--data", str(text), "--out", str(out), "--eval-every", "3", *TINY]
+    train = ["train", "charlm", "--data", str(shakespeare_file), "--out", str(out), "--eval-every", "3", *TINY]
     assert main([*train, "--max-steps", "3"]) == 0
     assert main(["train", "charlm", "--out", str(out), "--resume", "--max-steps", "5"]) == 0
     capsys.readouterr()

@@ -9,7 +9,7 @@ import torch
 import recur
 from recur.train import checkpoint
 from recur.train.task import Selection
-from recur.train.trainer import Trainer, TrainConfig
+from recur.train.trainer import TrainConfig, Trainer
 
 SMALL = dict(cell="lstm", hidden=16, layers=2, embedding=8, dropout=0.1)  # dropout: RNG state matters
 DATA = recur.CharDataConfig(seq_len=16, batch_size=4)

@@ -27,6 +27,10 @@ class Table:
     values: torch.Tensor  # [rows, columns] float64
     source: str  # the file, for messages
 
+    def rows(self, start: int, stop: int) -> Table:
+        """Rows ``start`` to ``stop − 1``, as a table of the same columns."""
+        return Table(self.times[start:stop], self.columns, self.values[start:stop], self.source)
+
     def __len__(self) -> int:
         return len(self.times)
 
@@ -72,13 +76,3 @@ def parse_table(text: str, source: str, columns: list[str] | None = None) -> Tab
 
 def read_table(path: str | Path, columns: list[str] | None = None) -> Table:
     return parse_table(read_text(path), str(path), columns)
-
-
-def table_text(table: Table, start: int = 0, stop: int | None = None) -> str:
-    """Rows ``[start, stop)`` of ``table`` written back as CSV (``repr`` keeps every float exact)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time", *table.columns])
-    for time, row in zip(table.times[start:stop], table.values[start:stop].tolist()):
-        writer.writerow([time, *map(repr, row)])
-    return out.getvalue()

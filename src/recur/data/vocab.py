@@ -24,6 +24,10 @@ class CharVocab:
     def from_text(cls, text: str) -> CharVocab:
         return cls(sorted(set(text)))
 
+    def tokens(self) -> list[str]:
+        """Every token, in id order."""
+        return list(self.chars)
+
     def __len__(self) -> int:
         return len(self.chars)
 
@@ -74,6 +78,10 @@ class WordVocab:
         counts = Counter(words)
         kept = [w for w in counts if counts[w] >= min_count and w not in specials]
         return cls([*specials, *sorted(kept, key=lambda w: (-counts[w], w))])
+
+    def tokens(self) -> list[str]:
+        """Every token, in id order."""
+        return list(self.words)
 
     def __len__(self) -> int:
         return len(self.words)

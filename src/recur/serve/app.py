@@ -82,8 +82,6 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
     """The app over ``lm`` (what ``recur.load`` returns for charlm or wordlm). ``allowed_hosts``, when
     given, refuses requests for any other Host (a page elsewhere cannot reach the server by DNS
     rebinding); None accepts any."""
-    if not hasattr(lm, "stream"):
-        raise RecurError("recur serve needs a language model (charlm or wordlm)")
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
     page = playground_page(model_info(lm, name, limits))
 

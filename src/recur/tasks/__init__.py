@@ -1,17 +1,22 @@
-"""Tasks (what the trainer trains) and ``load``, which turns a checkpoint folder into a ready model."""
+"""Tasks (what the trainer trains), their registry, and ``load``, which turns a checkpoint folder
+into a ready model. Adding a task: a module ending in ``SPEC = TaskSpec(...)`` (``recur.tasks.spec``)
+and one entry in ``TASKS`` below."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from recur.data import read_text
 from recur.errors import RecurError
 from recur.tasks import charlm, classify, forecast, wordlm
+from recur.tasks.spec import TaskSpec
 from recur.train import checkpoint
-from recur.train.trainer import load_model_weights
 
-# each: DataConfig, ModelConfig, new_task, resumed_task, held_out, ready_model
-TASKS = {"charlm": charlm, "wordlm": wordlm, "classify": classify, "forecast": forecast}
+TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
+    charlm.SPEC,
+    wordlm.SPEC,
+    classify.SPEC,
+    forecast.SPEC,
+)}
 
 
 def checkpoint_folder(path: str | Path) -> Path:
@@ -29,30 +34,42 @@ def checkpoint_folder(path: str | Path) -> Path:
     raise RecurError(f"{path}: not a recur checkpoint (no config.json and model.safetensors in it, best/ or last/)")
 
 
-def load(path: str | Path):
-    """A trained model, ready to use, from a checkpoint folder. Never runs code from the files."""
-    folder = checkpoint_folder(path)
+def task_of(folder: Path) -> tuple[TaskSpec, dict]:
+    """The registered task of a checkpoint folder, and its config.json."""
     config = checkpoint.read_config(folder)
-    task = config.get("task")
-    if task not in TASKS:
-        raise RecurError(f"{folder / 'config.json'}: unknown task {task!r}; known: {', '.join(TASKS)}")
-    ready = TASKS[task].ready_model(config)
-    load_model_weights(ready.model, folder)
+    name = config.get("task")
+    if name not in TASKS:
+        raise RecurError(f"{folder / 'config.json'}: unknown task {name!r}; known: {', '.join(TASKS)}")
+    return TASKS[name], config
+
+
+def load(path: str | Path, wants: type | None = None, use: str = "this"):
+    """A trained model, ready to use, from a checkpoint folder. Never runs code from the files.
+
+    ``wants``: the kind of model the caller needs (e.g. ``StreamLM`` to sample text); a checkpoint
+    of another kind is refused in one line naming ``use`` and the tasks that would do."""
+    folder = checkpoint_folder(path)
+    spec, config = task_of(folder)
+    if wants is not None and not issubclass(spec.ready_type, wants):
+        fitting = [name for name, other in TASKS.items() if issubclass(other.ready_type, wants)]
+        raise RecurError(f"{path}: a {spec.name} model; {use} needs a model of {' or '.join(fitting)}")
+    ready = spec.untrained_model(config)
+    checkpoint.load_model_weights(ready.model, folder)
     ready.model.eval()
     return ready
 
 
 def held_out_scores(path: str | Path, data: str | None = None) -> dict[str, dict]:
     """The metrics of the model at ``path`` on each of its task's held-out splits (or on the file
-    ``data``), with the number of items scored and where they came from."""
+    ``data``, read as the task's data type), with the number of items scored and where they came from."""
     model = load(path)
     if data:
-        splits = {"data": (read_text(data), data)}
+        splits = {"data": (model.evaluation_data(data), data)}
     else:
-        config = checkpoint.read_config(checkpoint_folder(path))
-        splits = TASKS[config["task"]].held_out(config)
-    return {name: {**model.evaluate(text), model.item_name: model.count(text), "data": source}
-            for name, (text, source) in splits.items()}
+        spec, config = task_of(checkpoint_folder(path))
+        splits = {name: (split.data, split.source) for name, split in spec.held_out(config).items()}
+    return {name: {**model.evaluate(items), model.item_name: model.count(items), "data": source}
+            for name, (items, source) in splits.items()}
 
 
-__all__ = ["TASKS", "checkpoint_folder", "held_out_scores", "load"]
+__all__ = ["TASKS", "checkpoint_folder", "held_out_scores", "load", "task_of"]

@@ -9,7 +9,7 @@ its vocabulary, ready to score text and write it.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -17,16 +17,19 @@ import torch
 from recur.data import CharVocab, read_text, split_validation
 from recur.errors import RecurError, require_positive
 from recur.models import LanguageModel, LanguageModelConfig
-from recur.tasks.saved_config import model_config
+from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
+from recur.tasks.stream_lm_verbs import LANGUAGE_MODEL_VERBS
 
 
 @dataclass(frozen=True)
 class CharDataConfig:
-    seq_len: int = 64
+    seq_len: int = field(default=64, metadata={"help": "characters per truncated-BPTT chunk"})
     batch_size: int = 32
-    val_fraction: float = 0.1
-    source: str = ""  # the text file trained on ("" = bundled Tiny Shakespeare), for resume and eval
+    val_fraction: float = field(default=0.1, metadata={
+        "help": "the last fraction of the text, held out for validation and never trained on"})
+    # the text file trained on ("" = bundled Tiny Shakespeare), recorded for resume and eval
+    source: str = field(default="", metadata={"flag": False})
 
     def __post_init__(self):
         require_positive("sequence length", self.seq_len)
@@ -48,6 +51,9 @@ class CharLM(StreamLM):
 
     def evaluate(self, text: str) -> dict[str, float]:
         return loss_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text")))
+
+    def evaluation_data(self, path: str) -> str:
+        return read_text(path)
 
     def pieces(self, ids: list[int]) -> list[str]:
         return list(self.vocab.decode(ids))  # one character per id
@@ -105,15 +111,12 @@ def load_training_text(source: str) -> str:
     return read_text(Path(source))
 
 
-def validation_text(config: dict) -> tuple[str, str]:
-    """A checkpoint's held-out text, and where it came from: the validation split of its training data."""
+def held_out(config: dict) -> dict[str, HeldOut]:
+    """A checkpoint's held-out text, ``{"validation": HeldOut(text, source)}``: the validation split
+    of its training data."""
     data = config["data"]
     text = split_validation(load_training_text(data["source"]), data["val_fraction"])[1]
-    return text, f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}"
-
-
-# What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
-DataConfig, ModelConfig = CharDataConfig, LanguageModelConfig
+    return {"validation": HeldOut(text, f"validation split of {data['source'] or 'bundled Tiny Shakespeare'}")}
 
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> CharLMTask:
@@ -127,11 +130,14 @@ def resumed_task(config: dict, data_path: str | None) -> CharLMTask:
     return CharLMTask.from_config(config, load_training_text(str(Path(data_path).resolve())) if data_path else None)
 
 
-def held_out(config: dict) -> dict[str, tuple[str, str]]:
-    """``{"validation": (text, source)}``: what ``recur eval`` scores by default."""
-    return {"validation": validation_text(config)}
+def untrained_model(config: dict) -> CharLM:
+    """A ``CharLM`` shaped by a checkpoint's config, with fresh weights."""
+    return CharLM(LanguageModel(saved_model_config(config, LanguageModelConfig)), CharVocab(config["vocab"]))
 
 
-def ready_model(config: dict) -> CharLM:
-    """An untrained ``CharLM`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    return CharLM(LanguageModel(model_config(config, LanguageModelConfig)), CharVocab(config["vocab"]))
+SPEC = TaskSpec(
+    name="charlm", summary="character-level language model (Tiny Shakespeare is bundled)",
+    data_help="a UTF-8 text file, or a .gz of one (default: the bundled Tiny Shakespeare)",
+    DataConfig=CharDataConfig, ModelConfig=LanguageModelConfig, ready_type=CharLM,
+    new_task=new_task, resumed_task=resumed_task, held_out=held_out,
+    untrained_model=untrained_model, verbs=LANGUAGE_MODEL_VERBS)

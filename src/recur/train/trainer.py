@@ -15,7 +15,7 @@ import math
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -24,29 +24,33 @@ from tqdm import tqdm
 from recur.errors import RecurError, require_positive
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES, clip_gradients
-from recur.train.optimizers import build_optimizer, optimizer_from_flat, optimizer_to_flat
+from recur.train.optimizers import OPTIMIZERS, build_optimizer, optimizer_from_flat, optimizer_to_flat
 from recur.train.run_log import end_session, start_session
 from recur.train.schedule import SCHEDULES, learning_rate
 from recur.train.task import LOWEST_LOSS, Task
 
 MAX_NONFINITE_IN_A_ROW = 10
+DEFAULT_MINUTES = 5.0  # the budget the recur command gives when none is
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    optimizer: str = "adam"
-    lr: float = 2e-3
+    optimizer: str = field(default="adam", metadata={"choices": tuple(OPTIMIZERS)})
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate"})
     weight_decay: float = 0.0
-    clip: float = 5.0  # 0 turns clipping off
-    clip_mode: str = "norm"
-    schedule: str = "cosine"
+    clip: float = field(default=5.0, metadata={"help": "gradient clipping threshold; 0 turns clipping off"})
+    clip_mode: str = field(default="norm", metadata={"choices": tuple(CLIP_MODES)})
+    schedule: str = field(default="cosine", metadata={"choices": tuple(SCHEDULES)})
     warmup_steps: int = 0
-    min_lr_ratio: float = 0.1
-    max_steps: int | None = None
-    minutes: float | None = None
-    eval_every: int = 200
+    min_lr_ratio: float = field(default=0.1, metadata={"help": "the cosine schedule ends at lr times this"})
+    max_steps: int | None = field(default=None, metadata={"help": "training budget in steps"})
+    minutes: float | None = field(default=None, metadata={
+        "help": "training budget in minutes of training (a total: --resume continues to it)",
+        "default_text": f"{DEFAULT_MINUTES:g} when --max-steps is not given"})
+    eval_every: int = field(default=200, metadata={"help": "steps between validations (each saves a checkpoint)"})
     log_every: int = 10
-    seed: int = 1234  # seeds training randomness (dropout); whoever builds the model seeds its initial weights
+    seed: int = field(default=1234, metadata={
+        "help": "seeds the initial weights and training randomness (dropout, shuffling order aside)"})
 
     def __post_init__(self):
         require_positive("learning rate", self.lr)
@@ -198,7 +202,8 @@ class Trainer:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
         bar.write(f"step {p.step}: validation {shown}{' (best)' if improved else ''}", file=sys.stderr)
         if improved:
-            checkpoint.write_checkpoint(self.out / "best", self.task.config(), {"model": model_weights(self.model)},
+            checkpoint.write_checkpoint(self.out / "best", self.task.config(),
+                                        {"model": checkpoint.model_weights(self.model)},
                                         {"trainer_state": {"step": p.step, "val": metrics}})
         self._save_last()
 
@@ -213,12 +218,12 @@ class Trainer:
                          "train_config": asdict(self.config)}
         checkpoint.write_checkpoint(
             self.out / "last", self.task.config(),
-            {"model": model_weights(self.model), "optimizer": opt_tensors, "state": state},
+            {"model": checkpoint.model_weights(self.model), "optimizer": opt_tensors, "state": state},
             {"trainer_state": trainer_state},
         )
 
     def _restore(self, folder: Path) -> None:
-        load_model_weights(self.model, folder)
+        checkpoint.load_model_weights(self.model, folder)
         trainer_state = checkpoint.read_json(folder, "trainer_state")
         optimizer_from_flat(self.optimizer, checkpoint.read_tensors(folder, "optimizer"), trainer_state["optimizer"])
         state = checkpoint.read_tensors(folder, "state")
@@ -232,24 +237,3 @@ class Trainer:
         if self._stop_requested:  # a second Ctrl-C: stop now
             raise KeyboardInterrupt
         self._stop_requested = True
-
-
-def model_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """``model.state_dict()`` with each tensor once: a tied weight (the read-out sharing the
-    embedding) appears under its first name only, as safetensors stores no aliases."""
-    seen, weights = set(), {}
-    for name, tensor in model.state_dict().items():
-        key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype)
-        if key not in seen:
-            seen.add(key)
-            weights[name] = tensor
-    return weights
-
-
-def load_model_weights(model: torch.nn.Module, folder: Path) -> None:
-    """Load ``model.safetensors`` into ``model``, refusing a file that does not match it."""
-    weights = checkpoint.read_tensors(folder, "model")
-    expected = model_weights(model)
-    if set(weights) != set(expected) or any(weights[k].shape != expected[k].shape for k in expected):
-        raise RecurError(f"{Path(folder) / 'model.safetensors'}: weights do not match the model in config.json")
-    model.load_state_dict(weights, strict=False)  # the keys left out are aliases of tied weights, loaded with them

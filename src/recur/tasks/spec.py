@@ -1,0 +1,89 @@
+"""The task contract: what a task module gives ``recur train``, ``recur eval``, ``recur.load`` and
+its own command-line verbs. A task is one module that ends in ``SPEC = TaskSpec(...)`` and one line
+in ``recur.tasks.TASKS``; nothing else in the house changes (docs/architecture.md walks through it).
+
+    TaskSpec.DataConfig, .ModelConfig   frozen dataclasses; ``recur train TASK`` gets one flag per field
+                                        (metadata ``flag=False`` hides a field the data decides, e.g.
+                                        the vocabulary size; ``help`` and ``choices`` feed --help)
+    new_task(data_path, data, model)    a fresh trainer-facing task (``recur.train.task.Task``) from the
+                                        data at ``data_path`` (None: the bundled or $RECUR_DATA default)
+                                        and the flags given, as dicts of field values
+    resumed_task(config, data_path)     the task of a checkpoint's config.json, to continue training
+    held_out(config)                    ``{split: HeldOut}``: the typed data ``recur eval`` scores
+    untrained_model(config)             the ready model (``ReadyModel``) shaped by config.json, with
+                                        fresh weights; ``recur.load`` fills in the trained ones
+    verbs                               the task's own commands (``recur predict``, ``recur forecast``)
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from torch import nn
+
+from recur.errors import RecurError
+from recur.train.task import Task
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One held-out split: the data, already in the type the ready model's ``evaluate`` takes
+    (text, labelled sentences, rows of a series), and where it came from."""
+    data: Any
+    source: str
+
+
+class ReadyModel(Protocol):
+    """What ``recur.load`` returns: a trained model with what it needs to be used (vocabulary,
+    scaling, ...)."""
+    model: nn.Module
+    item_name: str  # what ``count`` counts, e.g. "chars", "sentences", "windows"
+
+    def evaluate(self, data) -> dict[str, float]:
+        """Metrics on held-out data of the task's type."""
+
+    def count(self, data) -> int:
+        """How many items ``evaluate`` scores in ``data``."""
+
+    def evaluation_data(self, path: str):
+        """A user's file (``recur eval --data FILE``) read as the task's data type."""
+
+
+@dataclass(frozen=True)
+class Verb:
+    """A task's own command, ``recur NAME CHECKPOINT ...``: the CLI loads the checkpoint, refusing
+    one whose ready model is not a ``wants``, and calls ``run(model, args)``. Tasks that share a
+    verb (``sample`` for every language model) list the same object."""
+    name: str
+    help: str
+    wants: type
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Any, argparse.Namespace], int]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    summary: str  # one line, for ``recur train --help``
+    data_help: str  # what ``--data`` reads, and the default
+    DataConfig: type
+    ModelConfig: type
+    ready_type: type  # the class ``untrained_model`` returns
+    new_task: Callable[[str | None, dict, dict], Task]
+    resumed_task: Callable[[dict, str | None], Task]
+    held_out: Callable[[dict], dict[str, HeldOut]]
+    untrained_model: Callable[[dict], ReadyModel]
+    verbs: tuple[Verb, ...] = ()
+
+
+def saved_model_config(config: dict, config_type: type):
+    """``config_type(**config["model"])`` from a checkpoint's config.json, refusing settings the
+    type does not have (a checkpoint of another version or another task) rather than ignoring them."""
+    unknown = set(config["model"]) - {f.name for f in fields(config_type)}
+    if unknown:
+        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
+    return config_type(**config["model"])
