@@ -4,42 +4,12 @@ the answer, a short run that beats the majority class, and the shell commands.""
 import json
 
 import pytest
-import torch
 
 from recur.cli import main
 from recur.data.labelled import parse_labelled
-from recur.errors import RecurError
-from recur.models import ClassifierConfig, SequenceClassifier
 from recur.tasks import classify
 
 TINY = ["--hidden", "32", "--embedding", "32", "--batch-size", "32", "--dropout", "0.2"]
-
-
-def test_both_layouts_and_a_header():
-    assert parse_labelled("1 a fine film\n0 dull\n") == [(1, "a fine film"), (0, "dull")]
-    assert parse_labelled("label\tsentence\n0\tso bad\n1\tgood\n") == [(0, "so bad"), (1, "good")]
-
-
-@pytest.mark.parametrize("text, message", [
-    ("x a film\n", "line 1: expected 'label sentence' with an integer label"),
-    ("1 good\n3 what\n", "line 2: label 3 is outside the known labels 0..1"),
-    ("1 good\n0\n", "line 2: label 0 has no sentence"),
-    ("\n\n", "no labelled sentences"),
-])
-def test_bad_data_is_refused_naming_file_and_line(text, message):
-    with pytest.raises(RecurError, match=f"reviews.txt.*{message}"):
-        parse_labelled(text, "reviews.txt")
-
-
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_padding_never_reaches_the_answer(bidirectional):
-    model = SequenceClassifier(ClassifierConfig(vocab_size=20, hidden=8, embedding=6, dropout=0.0,
-                                                bidirectional=bidirectional, layers=2)).eval()
-    sentences = [torch.tensor([3, 4, 5, 6, 7]), torch.tensor([8, 9]), torch.tensor([10, 11, 12])]
-    ids, lengths, _ = classify.padded([(0, s) for s in sentences])
-    together = model(ids, lengths)
-    alone = torch.cat([model(s[None], torch.tensor([len(s)])) for s in sentences])
-    torch.testing.assert_close(together, alone)
 
 
 def majority_rate(path) -> float:

@@ -27,7 +27,7 @@ def test_gradients_spectrum_and_curves_pictures(trained, tmp_path, capsys, last_
     assert main(["viz", "gradients", str(runs["lstm"]), str(runs["elman"]), "--text", str(text), "--out", str(out),
                  "--span", "20", "--windows", "4"]) == 0
     summary = last_json()
-    assert out.read_bytes()[:8] == PNG and [c["model"] for c in summary["curves"]] == ["lstm (lstm)", "elman (elman)"]
+    assert out.read_bytes()[:8] == PNG and [c["model"] for c in summary["curves"]] == ["tiny (lstm)", "elman (elman)"]
     assert set(summary["curves"][0]["surviving"]) == {"h", "c"} and 0 < summary["curves"][1]["surviving"]["h"] < 1
     assert main(["viz", "gradients", str(runs["elman"]), "--text", str(text), "--out", str(out), "--span", "20",
                  "--windows", "4", "--radii", "0.5,1.5", "--clip", "0.01"]) == 0
