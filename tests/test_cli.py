@@ -201,3 +201,18 @@ def test_export_writes_an_onnx_step(trained, tmp_path, capsys, last_json):
     summary = last_json()
     assert target.exists() and summary["inputs"] == ["ids", "h", "c"] and summary["outputs"][0] == "logits"
     assert not list(target.parent.glob("*.tmp")), "no temporary file left behind"
+
+
+def test_each_task_has_its_own_flags_and_defaults(capsys):
+    shown = {}
+    for task in ("charlm", "wordlm", "classify", "forecast"):
+        assert main(["train", task, "--help"]) == 0
+        shown[task] = capsys.readouterr().out
+    assert "--series" in shown["forecast"] and "--embedding" not in shown["forecast"]
+    assert "units per layer (H); default: 64" in " ".join(shown["forecast"].split())
+    assert "units per layer (H); default: 150" in " ".join(shown["classify"].split())
+    assert "--val-fraction" in shown["charlm"] and "--val-fraction" not in shown["wordlm"]
+    assert "--bidirectional" in shown["classify"] and "--bidirectional" not in shown["charlm"]
+    assert main(["train", "--help"]) == 0
+    listing = capsys.readouterr().out
+    assert all(task in listing for task in shown)

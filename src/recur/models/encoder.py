@@ -18,8 +18,8 @@ from recur.recurrent import Recurrent
 @dataclass(frozen=True, kw_only=True)
 class EncoderConfig:
     cell: str = field(default="lstm", metadata={"choices": tuple(CELLS), "help": "the recurrent cell"})
-    hidden: int = 256
-    layers: int = 2
+    hidden: int = field(default=256, metadata={"help": "units per layer (H)"})
+    layers: int = field(default=2, metadata={"help": "stacked recurrent layers"})
     dropout: float = field(default=0.0, metadata={"help": "dropout between layers and on the read-out's input"})
     recurrent_dropout: float = field(default=0.0, metadata={
         "help": "variational dropout on each cell's input and state, one mask per sequence (Gal & Ghahramani)"})
