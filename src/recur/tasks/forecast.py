@@ -201,8 +201,8 @@ def resumed_task(config: dict, data_path: str | None) -> ForecastTask:
 @dataclass(frozen=True)
 class SeriesSplit:
     """Rows of a series to forecast: every window whose origin t runs from ``first_origin`` to
-    ``len(table) − horizon``, each reading the rows before t (``first_origin`` is at least the
-    model's context, so every window has its full history)."""
+    ``len(table) − horizon``, each reading the rows before t; origins with fewer rows before them
+    than the model's context are skipped, so every window has its full history."""
     table: Table
     first_origin: int
 
