@@ -3,10 +3,11 @@ every number a run reports can be traced to where and how it was made."""
 
 from __future__ import annotations
 
+import functools
 import os
-from importlib import metadata
 import platform
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -23,11 +24,14 @@ def processor_name() -> str:
     return platform.processor() or platform.machine()
 
 
+@functools.cache  # the code this process runs is what it imported: one answer per process
 def code_commit() -> str | None:
     """The git commit of the recur source tree, with ``+changes`` when it has uncommitted edits;
-    None where the code is not a git checkout (an installed wheel)."""
+    None where recur's files are not tracked by git (an installed wheel, even inside someone's repository)."""
     source = Path(__file__).resolve().parent
     try:
+        subprocess.run(["git", "ls-files", "--error-unmatch", Path(__file__).name], cwd=source, capture_output=True,
+                       timeout=5, check=True)
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True,
                                 timeout=5, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=source,

@@ -3,7 +3,8 @@
 An output folder holds ``last/`` (the full training state, for ``--resume``), ``best/`` (the
 model with the best validation score so far: the lowest loss, unless the task's ``selection``
 names another metric, as classification's accuracy), ``metrics.jsonl`` (one JSON record per log
-line) and ``run.json`` (each session's command, times and machine: ``recur.train.run_log``). Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
+line) and ``run.json`` (each session's command, times and machine: ``recur.train.run_log``).
+Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
 once. A step whose loss or gradient is not finite is skipped and reported; too many in a row stop
 training without touching the last good checkpoint. A task whose weights are found in one solve
 (``closed_form``, e.g. an echo state network's read-out) is solved once, evaluated and saved.
@@ -50,7 +51,7 @@ class TrainConfig:
     eval_every: int = field(default=200, metadata={"help": "steps between validations (each saves a checkpoint)"})
     log_every: int = 10
     seed: int = field(default=1234, metadata={
-        "help": "seeds the initial weights and training randomness (dropout, shuffling order aside)"})
+        "help": "seeds the initial weights and training randomness such as dropout"})
 
     def __post_init__(self):
         require_positive("learning rate", self.lr)
