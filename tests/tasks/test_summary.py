@@ -23,6 +23,7 @@ def test_info_records_each_session_and_the_held_out_scores(tmp_path, shakespeare
     best = summary["best"]["validation"]["loss"]
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert best == min(m["val_loss"] for m in metrics if "val_loss" in m)
+    assert summary["validations"]["val_loss"] == [[m["step"], m["val_loss"]] for m in metrics if "val_loss" in m]
     held_out = summary["held_out"]["validation"]
     assert abs(held_out["loss"] - best) < 1e-6 and held_out["chars"] > 0  # best/ scored again on its split
 

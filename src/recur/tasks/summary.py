@@ -3,6 +3,7 @@
     task, model and data settings, training settings     last/config.json, last/trainer_state.json
     each session's command, times and machine           run.json
     steps, training time, the best validation score     trainer_state.json of last/ and best/
+    every validation (step and metrics)                 metrics.jsonl (``recur.analysis.curves``)
     held-out metrics of best/ (valid/test splits)       evaluated now, unless evaluate=False
 
 The summaries of the runs the docs quote are committed under ``bench/results/runs/``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from recur.analysis.curves import read_curves
 from recur.errors import RecurError
 from recur.tasks import checkpoint_folder, held_out_scores
 from recur.train import checkpoint
@@ -36,9 +38,18 @@ def run_summary(path: str | Path, evaluate: bool = True) -> dict:
         "sessions": read_sessions(path),
         "steps": trainer_state.get("step"), "training_seconds": trainer_state.get("elapsed"),
         "best": best and {"step": best.get("step"), "validation": best.get("val")},
+        "validations": validations(path),
         "held_out": held_out_scores(checkpoint_folder(path)) if evaluate else None,
     }
     return summary
+
+
+def validations(path: Path) -> dict[str, list[list[float]]]:
+    """``{"val_loss": [[step, value], ...], ...}``: every validation the run logged (none if it has no
+    metrics.jsonl)."""
+    if not (path / "metrics.jsonl").exists():
+        return {}
+    return {name: [[step, value] for step, value in points] for name, points in read_curves(path).validation.items()}
 
 
 def summary_text(summary: dict) -> str:
