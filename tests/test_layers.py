@@ -11,6 +11,7 @@ SOURCE = Path(recur.__file__).parent
 # bottom to top: a package imports only from earlier rows (and within itself)
 LAYERS = [
     {"errors", "atomic", "modes", "state", "machine", "assets"},
+    {"checks"},
     {"cells", "reference"},
     {"recurrent", "data"},
     {"models"},
