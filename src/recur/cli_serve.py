@@ -4,9 +4,11 @@ optional extra, imported only when the command runs."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+from recur.checks import number_flag
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.tasks import load
@@ -23,25 +25,41 @@ def add_serve_command(subparsers) -> None:
                     "(character models) the cell viewer over a pasted text. Ctrl-C stops it.")
     command.add_argument("checkpoint", metavar="DIR", help="a checkpoint of recur train charlm or wordlm")
     command.add_argument("--host", default="127.0.0.1",
-                         help="address to listen on (default 127.0.0.1: this machine only)")
-    command.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+                         help="address to listen on (default 127.0.0.1: this machine only; any other "
+                              "address prints a warning, and --token is then advised)")
+    command.add_argument("--port", type=number_flag(int, at_least=0, at_most=65535), default=8000,
+                         help="port (default 8000; 0 picks a free one)")
+    command.add_argument("--token", metavar="TEXT",
+                         help="require TEXT with every request (open the page as URL?token=TEXT); at least 16 "
+                              "printable ASCII characters. The environment variable RECUR_SERVE_TOKEN does the "
+                              "same and stays out of the process list")
     command.set_defaults(run=run_serve)
 
 
 def run_serve(args) -> int:
     try:
+        from recur.serve.access import TOKEN_ENV, allowed_hosts, check_token, exposure_warning
         from recur.serve.app import create_app
-        from recur.serve.server import allowed_hosts, listen, server_for, url_of
+        from recur.serve.server import listen, server_for, url_of
     except ModuleNotFoundError as err:
         missing = (err.name or "").split(".")[0]
         if missing not in OPTIONAL:
             raise
         raise RecurError(f"recur serve needs {missing}, which is not installed: pip install 'recur[serve]'") from None
+    if args.token is not None:
+        token = check_token(args.token)
+    else:  # an empty variable counts as unset, as `export RECUR_SERVE_TOKEN=` is how a shell clears one
+        token = check_token(os.environ.get(TOKEN_ENV) or None, TOKEN_ENV)
     lm = load(args.checkpoint, StreamLM, "'recur serve'")
     set_threads(min(2, usable_cores()))
-    app = create_app(lm, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(args.host))
     sock = listen(args.host, args.port)
-    print(f"recur serve: {url_of(sock)} ({lm.unit} model {args.checkpoint}; Ctrl-C stops)", flush=True)
+    address, port = sock.getsockname()[:2]
+    app = create_app(lm, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(address), token=token)
+    warning = exposure_warning(address, port, token)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    needs = " (needs the token: add ?token=...)" if token else ""
+    print(f"recur serve: {url_of(sock)}{needs} ({lm.unit} model {args.checkpoint}; Ctrl-C stops)", flush=True)
     try:
         server_for(app).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down cleanly, then re-raised the Ctrl-C: stopping is the way out

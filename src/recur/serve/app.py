@@ -5,9 +5,10 @@
     POST /api/cells     {text, top} -> ``recur.viz.cells_html.cells_data`` for the text (character models)
 
 Every refusal is JSON, ``{"error": message}`` (plus ``"field"`` when one field is wrong): 400 for a
-bad request or a ``RecurError`` from the library (an unseen character), 413 for a body over the
-limit, 415 for a body that is not JSON, 404/405 for a wrong route or method. The checkpoint is
-fixed when the app is built; nothing in a request names a file.
+bad request or a ``RecurError`` from the library (an unseen character), 401 without the token
+(when there is one, ``access.py``), 413 for a body over the limit, 415 for a body that is not JSON,
+404/405 for a wrong route or method, and 500 (never plain text) for a fault of the server's own.
+The checkpoint is fixed when the app is built; nothing in a request names a file.
 
 The model has one worker thread: generations and recordings take turns on it, off the event loop,
 so the page and other requests are answered while it writes.
@@ -32,7 +33,9 @@ from starlette.routing import Route
 from recur.analysis.activations import record_units, top_units
 from recur.errors import RecurError
 from recur.generate.sampling import check_sampling
-from recur.serve.limits import FieldError, GenerateRequest, Limits, parse_cells, parse_generate
+from recur.serve.access import TokenGate
+from recur.serve.limits import (TEMPERATURES, FieldError, GenerateRequest, Limits, parse_cells, parse_generate,
+                                read_object)
 from recur.serve.page import playground_page
 from recur.serve.relay import relay
 from recur.viz.cells_html import cells_data
@@ -40,7 +43,15 @@ from recur.viz.cells_html import cells_data
 # The page loads nothing from elsewhere, and may send requests only to this server.
 PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                "connect-src 'self'; base-uri 'none'; form-action 'none'")
-PLAIN = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+PLAIN = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class Refusal(JSONResponse):
+    """A JSON answer written in ASCII: a message quoting a lone surrogate the client sent cannot
+    fail to encode (Starlette's own writes UTF-8, which has no form for one)."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, allow_nan=False).encode("ascii")
 
 
 def model_info(lm, name: str, limits: Limits) -> dict:
@@ -48,7 +59,7 @@ def model_info(lm, name: str, limits: Limits) -> dict:
     config = lm.model.config
     return {"name": name, "unit": lm.unit, "cells": lm.unit == "character", "cell": config.cell,
             "layers": config.layers, "hidden": config.hidden, "vocab": len(lm.vocab),
-            "limits": asdict(limits), "defaults": asdict(GenerateRequest())}
+            "limits": asdict(limits), "temperatures": TEMPERATURES, "defaults": asdict(GenerateRequest())}
 
 
 async def read_json(request: Request, limit: int) -> dict:
@@ -64,13 +75,7 @@ async def read_json(request: Request, limit: int) -> dict:
         body += chunk
         if len(body) > limit:
             raise HTTPException(413, too_large)
-    try:
-        value = json.loads(body)
-    except ValueError:  # includes a body that is not UTF-8
-        raise HTTPException(400, "the request body is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise HTTPException(400, "the request body must be a JSON object")
-    return value
+    return read_object(bytes(body))
 
 
 def refused(field: str, err: RecurError) -> FieldError:
@@ -78,10 +83,11 @@ def refused(field: str, err: RecurError) -> FieldError:
 
 
 def create_app(lm, name: str = "model", limits: Limits = Limits(),
-               allowed_hosts: list[str] | None = None) -> Starlette:
+               allowed_hosts: list[str] | None = None, token: str | None = None) -> Starlette:
     """The app over ``lm`` (what ``recur.load`` returns for charlm or wordlm). ``allowed_hosts``, when
     given, refuses requests for any other Host (a page elsewhere cannot reach the server by DNS
-    rebinding); None accepts any."""
+    rebinding); None accepts any. ``token``, when given, must come with every request
+    (``access.TokenGate``)."""
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
     page = playground_page(model_info(lm, name, limits))
 
@@ -89,7 +95,7 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
         return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY, **PLAIN})
 
     async def generate(request: Request) -> StreamingResponse:
-        ask = parse_generate(await read_json(request, limits.body_bytes), limits)
+        ask = parse_generate(await read_json(request, limits.body_bytes), limits, len(lm.vocab))
         try:  # refused now, while the answer can still be a 400; the stream itself checks again
             lm.context(ask.prime)
         except RecurError as err:
@@ -125,17 +131,25 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
         worker.shutdown(wait=False, cancel_futures=True)
 
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    middleware += [Middleware(TokenGate, token=token)] if token is not None else []
     return Starlette(routes=[Route("/", index), Route("/api/generate", generate, methods=["POST"]),
                              Route("/api/cells", cells, methods=["POST"])],
-                     exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal},
+                     exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal,
+                                         Exception: fault},
                      middleware=middleware, lifespan=lifespan)
 
 
 async def http_refusal(request: Request, err: HTTPException) -> JSONResponse:
     message = err.detail if err.status_code != 404 else f"no such page: {request.url.path}"
-    return JSONResponse({"error": message}, status_code=err.status_code, headers={**(err.headers or {}), **PLAIN})
+    return Refusal({"error": message}, status_code=err.status_code, headers={**(err.headers or {}), **PLAIN})
 
 
 async def recur_refusal(request: Request, err: RecurError) -> JSONResponse:
     field = {"field": err.field} if isinstance(err, FieldError) else {}
-    return JSONResponse({"error": str(err), **field}, status_code=400, headers=PLAIN)
+    return Refusal({"error": str(err), **field}, status_code=400, headers=PLAIN)
+
+
+async def fault(request: Request, err: Exception) -> JSONResponse:
+    """A fault of the server's own: JSON like every other answer (Starlette then re-raises it, so
+    it is logged, and a test client sees it)."""
+    return Refusal({"error": "the server failed on this request; its log says why"}, status_code=500, headers=PLAIN)

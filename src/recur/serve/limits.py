@@ -1,20 +1,26 @@
 """What a request to ``recur serve`` may ask, checked before the model sees it.
 
-Each request is parsed into a frozen dataclass by a pure function that refuses a bad field with a
-``FieldError`` naming it; the app answers those with 400 and ``{"error": ..., "field": ...}``. The
-caps keep one request from holding the single model for long: a prime or pasted text of at most
-``text_chars`` characters, at most ``length`` tokens generated, bodies of at most ``body_bytes``.
+Each request body is read by ``read_object`` (UTF-8 JSON, one object, each name once) and parsed
+into a frozen dataclass by a pure function that refuses a bad field with a ``FieldError`` naming
+it; the app answers those with 400 and ``{"error": ..., "field": ...}``. Numbers go through
+``recur.checks.check_value`` (type, finite, range). The caps keep one request from holding the
+single model for long: a prime or pasted text of at most ``text_chars`` characters, at most
+``length`` tokens generated, bodies of at most ``body_bytes``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 
+from recur.checks import check_value
 from recur.errors import RecurError
 
 MAX_SEED = 2**32 - 1
+# Temperature: 0 is greedy. Below 0.01 the logits divided by T overflow for tiny T (1e-320 drew
+# "zzzz"), and sampling is greedy in all but name; above 100 every token is about equally likely.
+TEMPERATURES = (0.01, 100.0)
+LONG_DIGITS = 40  # an integer literal longer than this is read as a float (no field needs one)
 
 
 @dataclass(frozen=True)
@@ -49,55 +55,104 @@ class CellsRequest:
 
 
 def shown(value) -> str:
-    """A value as the JSON the client sent (null, not None), cut short."""
-    text = json.dumps(value)
+    """A value as the JSON the client sent (null, not None), cut short; lists and objects by kind
+    only (writing one out again could recurse as deep as it is nested)."""
+    if isinstance(value, (list, dict)):
+        return "a JSON list" if isinstance(value, list) else "a JSON object"
+    text = json.dumps(value)  # ASCII: a lone surrogate is written as \ud800
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _unique(pairs: list) -> dict:
+    """An object's names and values, refusing a name given twice (JSON allows it, and Python would
+    keep the last one silently)."""
+    seen = set()
+    for name, _ in pairs:
+        if name in seen:
+            raise FieldError(shown(name).strip('"'), f"the request gives {shown(name)} more than once")
+        seen.add(name)
+    return dict(pairs)
+
+
+def _integer(text: str):
+    # Python's int() refuses literals over 4,300 digits with a ValueError ("not valid JSON");
+    # as a float a long literal is a plain out-of-range number that the field's check names.
+    return int(text) if len(text) <= LONG_DIGITS else float(text)
+
+
+def read_object(body: bytes) -> dict:
+    """The JSON object in ``body`` (UTF-8, as RFC 8259 requires), or a ``RecurError``: not UTF-8,
+    not JSON, nested deeper than Python's parser recurses, not an object, a name given twice."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RecurError(f"the request body is not UTF-8 (byte {err.start})") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique, parse_int=_integer)
+    except RecursionError:
+        raise RecurError("the request body is nested too deeply; send one flat JSON object") from None
+    except ValueError:
+        raise RecurError("the request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise RecurError("the request body must be a JSON object")
+    return value
 
 
 def only(body: dict, request: type) -> None:
     """Refuse fields the request type does not have (a typo would otherwise be ignored silently)."""
     unknown = [name for name in body if name not in request.__dataclass_fields__]
     if unknown:
-        raise FieldError(unknown[0], f"unknown field(s) {', '.join(map(repr, unknown))}; "
-                                     f"known: {', '.join(request.__dataclass_fields__)}")
+        names = ", ".join(map(shown, unknown[:3])) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
+        raise FieldError(shown(unknown[0]).strip('"'),
+                         f"unknown field(s) {names}; known: {', '.join(request.__dataclass_fields__)}")
 
 
-def whole(body: dict, name: str, default, low: int, high: int | None, optional: bool = False):
-    """``body[name]`` as an int in ``[low, high]``; JSON null (or absence) gives ``default`` when ``optional``."""
+def number(body: dict, name: str, kind: type, default, limits: dict, optional: bool = False):
+    """``body[name]`` as ``kind`` (int or float) within ``limits``; JSON null (or absence) gives
+    ``default`` when ``optional``."""
     value = body.get(name, default)
     if value is None and optional:
         return None
-    if isinstance(value, float) and value.is_integer():
+    if kind is int and isinstance(value, float) and value.is_integer():
         value = int(value)  # a page's number input may send 200.0
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise FieldError(name, f"{name} must be a whole number, got {shown(value)}")
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise FieldError(name, f"{name} must be {bound}, got {value}")
-    return value
+    if isinstance(value, (bool, str, list, dict)) or value is None:
+        raise FieldError(name, f"{name} must be {'an integer' if kind is int else 'a number'}, got {shown(value)}")
+    try:
+        return check_value(name, value, kind, limits)
+    except RecurError as err:
+        raise FieldError(name, str(err)) from None
 
 
 def text(body: dict, name: str, limit: int, default: str | None = None) -> str:
     value = body.get(name, default)
     if not isinstance(value, str):
-        raise FieldError(name, f"{name} must be a string" + ("" if name in body else ", and is missing"))
+        raise FieldError(name, f"{name} must be a string" + (f", got {shown(value)}" if name in body else
+                                                             ", and is missing"))
     if len(value) > limit:
         raise FieldError(name, f"{name} has {len(value):,} characters; at most {limit:,} are accepted")
     return value
 
 
-def parse_generate(body: dict, limits: Limits) -> GenerateRequest:
-    """A generation request from its JSON object: ``prime``, ``length``, ``temperature``, ``top_k``, ``seed``."""
+def parse_generate(body: dict, limits: Limits, vocab_size: int) -> GenerateRequest:
+    """A generation request from its JSON object: ``prime``, ``length``, ``temperature``, ``top_k``
+    (at most ``vocab_size``, the model's number of tokens), ``seed``."""
     only(body, GenerateRequest)
-    temperature = body.get("temperature", GenerateRequest.temperature)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not math.isfinite(temperature) \
-            or temperature < 0:
-        raise FieldError("temperature", f"temperature must be a number, 0 (greedy) or more, got {shown(temperature)}")
+    temperature = number(body, "temperature", float, GenerateRequest.temperature, {})
+    low, high = TEMPERATURES
+    if temperature != 0 and not low <= temperature <= high:
+        raise FieldError("temperature", f"temperature must be 0 (greedy) or in [{low:g}, {high:g}], got {temperature:g}")
+    top_k = number(body, "top_k", int, None, {"at_least": 1}, optional=True)
+    if top_k is not None and top_k > vocab_size:
+        raise FieldError("top_k", f"top_k must be at most {vocab_size:,}, the model's number of tokens "
+                                  f"(null keeps them all), got {top_k:g}")
+    seed = number(body, "seed", int, None, {"at_least": 0}, optional=True)
+    if seed is not None and seed > MAX_SEED:
+        raise FieldError("seed", f"seed must be at most {MAX_SEED:,} (2^32 - 1), got {seed:g}")
     return GenerateRequest(prime=text(body, "prime", limits.text_chars, ""),
-                           length=whole(body, "length", GenerateRequest.length, 1, limits.length),
-                           temperature=float(temperature),
-                           top_k=whole(body, "top_k", None, 1, None, optional=True),
-                           seed=whole(body, "seed", None, 0, MAX_SEED, optional=True))
+                           length=number(body, "length", int, GenerateRequest.length,
+                                         {"at_least": 1, "at_most": limits.length}),
+                           temperature=temperature + 0.0,  # -0.0 is 0
+                           top_k=top_k, seed=seed)
 
 
 def parse_cells(body: dict, limits: Limits) -> CellsRequest:
@@ -106,4 +161,4 @@ def parse_cells(body: dict, limits: Limits) -> CellsRequest:
     pasted = text(body, "text", limits.text_chars)
     if len(pasted) < 2:
         raise FieldError("text", "text must have at least 2 characters")
-    return CellsRequest(pasted, whole(body, "top", CellsRequest.top, 1, limits.top))
+    return CellsRequest(pasted, number(body, "top", int, CellsRequest.top, {"at_least": 1, "at_most": limits.top}))

@@ -66,13 +66,16 @@ $("name").textContent = info.name;
 $("about").textContent = `a ${{info.unit}} model: ${{info.cell}}, ${{info.layers}} × ${{info.hidden}} units, ` +
   `${{info.vocab}} ${{info.unit}}s in its vocabulary`;
 $("prime").maxLength = $("paste").maxLength = info.limits.text_chars;
-$("length").max = info.limits.length; $("top-count").max = info.limits.top;
+$("length").max = info.limits.length; $("top-count").max = info.limits.top; $("top-k").max = info.vocab;
+$("temperature").max = info.temperatures[1];
 $("length").value = info.defaults.length; $("temperature").value = info.defaults.temperature;
 
 function say(id, text, error = false) {{ $(id).textContent = text; $(id).classList.toggle("error", error); }}
 function numberOrNull(input) {{ return input.value.trim() === "" ? null : Number(input.value); }}
+const token = new URLSearchParams(location.search).get("token");  // a server started with --token
 async function post(path, body, signal) {{
   const headers = {{ "Content-Type": "application/json" }};
+  if (token) headers.Authorization = `Bearer ${{token}}`;
   return fetch(path, {{ method: "POST", headers, body: JSON.stringify(body), signal }});
 }}
 async function refusal(response) {{  // the server's JSON message, else the status line
