@@ -2,15 +2,16 @@
 
     recur viz gradients DIR [DIR ...] --text FILE --out gradients.png   ‖∂L_T/∂h_k‖ per model
     recur viz gradients DIR --text FILE --radii 0.5,1,1.5 --clip 5      Elman's W rescaled, ± clipping
-    recur viz spectrum DIR --out spectrum.png                            eigenvalues and the unit circle
+    recur viz spectrum DIR --out spectrum.png                            eigenvalues of W_hh per gate block
     recur viz cells DIR --text FILE --out cells.html                     units coloured over the text
-    recur viz curves DIR --out curves.png                                loss and gradient norm
+    recur viz curves DIR [DIR ...] --out curves.png                      loss and gradient norm, runs compared
 Each prints a JSON summary of what it measured as its last line.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -19,6 +20,7 @@ from recur.analysis.activations import record_units, top_units
 from recur.analysis.curves import read_curves
 from recur.analysis.gradient_flow import gradient_flow, text_windows, with_spectral_radius
 from recur.analysis.spectrum import recurrent_spectra
+from recur.checks import number_flag
 from recur.data import read_text
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
@@ -26,10 +28,12 @@ from recur.tasks import load
 from recur.tasks.stream_lm import StreamLM
 from recur.viz.cells_html import cells_page, write_cells_page
 from recur.viz.curves_plot import plot_curves
+from recur.viz.figures import COLOURS
 from recur.viz.gradient_plot import Curve, plot_gradient_flow
 from recur.viz.spectrum_plot import plot_spectra
 
-COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]
+POSITIVE = number_flag(int, at_least=1)
+MAX_WINDOWS = 4096  # windows form one batch: more only costs memory
 
 
 def add_viz_command(sub) -> None:
@@ -40,16 +44,18 @@ def add_viz_command(sub) -> None:
     gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
     gradients.add_argument("--text", required=True, help="a text file the windows are taken from")
     gradients.add_argument("--out", default="gradients.png")
-    gradients.add_argument("--span", type=int, default=100,
+    gradients.add_argument("--span", type=POSITIVE, default=100,
                            help="steps between the earliest state and the loss (default 100)")
-    gradients.add_argument("--windows", type=int, default=32, help="windows of the text averaged over (default 32)")
+    gradients.add_argument("--windows", type=number_flag(int, at_least=1, at_most=MAX_WINDOWS), default=32,
+                           help=f"windows of the text averaged over, 1 to {MAX_WINDOWS} (default 32)")
     gradients.add_argument("--radii", default=None, help="comma-separated spectral radii to rescale a single-matrix "
                            "model's W to, e.g. 0.5,1,1.5: absolute norms, with and without clipping")
-    gradients.add_argument("--clip", type=float, default=5.0, help="the clipping threshold θ (default 5, the trainer's)")
+    gradients.add_argument("--clip", type=number_flag(float, above=0), default=5.0,
+                           help="the clipping threshold θ > 0 (default 5, the trainer's)")
     add_fresh_option(gradients)
     gradients.set_defaults(run=run_gradients)
 
-    spectrum = kinds.add_parser("spectrum", help="eigenvalues of the recurrent matrices")
+    spectrum = kinds.add_parser("spectrum", help="eigenvalues of each gate block of W_hh, one panel per block")
     spectrum.add_argument("checkpoint", metavar="DIR")
     spectrum.add_argument("--out", default="spectrum.png")
     spectrum.set_defaults(run=run_spectrum)
@@ -59,13 +65,16 @@ def add_viz_command(sub) -> None:
     cells.add_argument("--text", required=True)
     cells.add_argument("--out", default="cells.html")
     cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
-    cells.add_argument("--max-chars", type=int, default=3000, help="read at most this much of the text (default 3000)")
-    cells.add_argument("--top", type=int, default=5, help="units listed per feature (default 5)")
+    cells.add_argument("--max-chars", type=number_flag(int, at_least=2), default=3000,
+                       help="read at most this much of the text (default 3000)")
+    cells.add_argument("--top", type=POSITIVE, default=5, help="units listed per feature (default 5)")
     add_fresh_option(cells)
     cells.set_defaults(run=run_cells)
 
-    curves = kinds.add_parser("curves", help="training and validation loss and gradient norm from metrics.jsonl")
-    curves.add_argument("checkpoint", metavar="DIR", help="a run folder (holding metrics.jsonl)")
+    curves = kinds.add_parser("curves", help="training and validation loss and gradient norm from metrics.jsonl; "
+                              "several runs on one plot")
+    curves.add_argument("runs", nargs="+", metavar="DIR",
+                        help="run folders (each holding metrics.jsonl); several are drawn on one plot, named by folder")
     curves.add_argument("--out", default="curves.png")
     curves.set_defaults(run=run_curves)
 
@@ -73,7 +82,8 @@ def add_viz_command(sub) -> None:
 def add_fresh_option(parser) -> None:
     parser.add_argument("--fresh", action="store_true", help="measure the checkpoint's architecture with fresh, "
                         "untrained weights (seeded by --seed) instead of its trained ones: the yardstick")
-    parser.add_argument("--seed", type=int, default=0, help="with --fresh: the initial weights' seed (default 0)")
+    parser.add_argument("--seed", type=number_flag(int, at_least=0, at_most=2**63 - 1), default=0,
+                        help="with --fresh: the initial weights' seed (default 0)")
 
 
 def measured_model(lm, args) -> LanguageModel:
@@ -93,8 +103,8 @@ def parse_radii(text: str) -> list[float]:
         radii = [float(r) for r in text.split(",")]
     except ValueError:
         raise RecurError(f"--radii: expected comma-separated numbers like 0.5,1,1.5, got {text!r}") from None
-    if not radii or any(r <= 0 for r in radii):
-        raise RecurError(f"--radii: spectral radii must be positive, got {text!r}")
+    if not radii or not all(math.isfinite(r) and r > 0 for r in radii):
+        raise RecurError(f"--radii: spectral radii must be positive finite numbers, got {text!r}")
     return radii
 
 
@@ -131,25 +141,28 @@ def run_gradients(args) -> int:
 
 
 def run_spectrum(args) -> int:
-    lm = load(args.checkpoint)
-    spectra = recurrent_spectra(lm.model.rnn)
-    out = plot_spectra(args.out, spectra, f"{Path(args.checkpoint).name} ({lm.model.rnn.cell_name})")
+    model = load(args.checkpoint).model
+    rnn = getattr(model, "rnn", None)  # every task's model keeps its recurrent layers as .rnn
+    if rnn is None:
+        raise RecurError(f"{args.checkpoint}: this model has no recurrent layers to take a spectrum of")
+    spectra = recurrent_spectra(rnn)
+    out = plot_spectra(args.out, spectra, f"{Path(args.checkpoint).name} ({rnn.cell_name})")
+    both = rnn.directions > 1  # a direction is named only where there are two
     print(json.dumps({"out": str(out), "spectra": [
-        {"layer": s.layer + 1, "block": s.block, "radius": s.radius, "outside_unit_circle": s.outside_unit_circle(),
+        {"layer": s.layer + 1, **({"direction": ("forward", "backward")[s.direction]} if both else {}),
+         "block": s.block, "radius": s.radius, "outside_unit_circle": s.outside_unit_circle(),
          "size": len(s.eigenvalues)} for s in spectra]}))
     return 0
 
 
 def run_cells(args) -> int:
-    if args.max_chars < 2:
-        raise RecurError(f"--max-chars must be at least 2, got {args.max_chars}")
-    if args.top < 1:
-        raise RecurError(f"--top must be at least 1, got {args.top}")
     lm = language_model(args.checkpoint)
     if lm.unit != "character":
         raise RecurError(f"{args.checkpoint}: a {lm.unit} model; the cell viewer colours characters, so it needs "
                          "a character model (charlm)")
     text = read_text(args.text)[: args.max_chars]
+    if len(text) < 2:
+        raise RecurError(f"{args.text}: {len(text)} characters; the cell viewer needs at least 2")
     activations = record_units(measured_model(lm, args), lm.vocab.encode(text, args.text))
     top = top_units(activations, text, args.top)
     title = f"{Path(args.checkpoint).name}{' (fresh weights)' if args.fresh else ''} over {Path(args.text).name}"
@@ -160,10 +173,21 @@ def run_cells(args) -> int:
     return 0
 
 
+def run_names(paths: list[str]) -> list[str]:
+    """How the legend names each run: its folder's name, or the path as given where two names clash."""
+    names = [Path(p).resolve().name or p for p in paths]
+    return [name if names.count(name) == 1 else p for name, p in zip(names, paths)]
+
+
 def run_curves(args) -> int:
-    curves = read_curves(args.checkpoint)
-    out = plot_curves(args.out, curves, Path(args.checkpoint).name)
-    best = min((v for _, v in curves.validation.get("val_loss", [])), default=None)
-    print(json.dumps({"out": str(out), "steps": max((s for s, _ in curves.train.get("loss", [])), default=0),
-                      "evaluations": len(curves.validation.get("val_loss", [])), "best_val_loss": best}))
+    runs = dict(zip(run_names(args.runs), map(read_curves, args.runs)))
+    if len(runs) < len(args.runs):
+        raise RecurError("a run folder is named twice; name each run once")
+    out = plot_curves(args.out, runs, next(iter(runs)) if len(runs) == 1 else "")
+    summary = [{"run": name, "steps": c.steps(), "evaluations": len(c.validation.get("val_loss", [])),
+                "best_val_loss": c.best_validation()} for name, c in runs.items()]
+    loss = next(iter(runs.values())).loss
+    # one run: its numbers at the top level; several: one entry each
+    print(json.dumps({"out": str(out), "loss": loss, **({k: v for k, v in summary[0].items() if k != "run"}
+                                                         if len(runs) == 1 else {"runs": summary})}))
     return 0

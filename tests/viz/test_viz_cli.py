@@ -76,7 +76,7 @@ def test_refusals(trained, tmp_path, capsys):
         (["viz", "gradients", str(runs["elman"]), "--text", str(text), "--radii", "a,b"], "--radii: expected"),
         (["viz", "gradients", str(runs["elman"]), "--text", str(tmp_path / "none.txt")], "none.txt: no such file"),
         (["viz", "cells", str(runs["lstm"]), "--text", str(text), "--unit", "c[1]"], "unknown unit 'c[1]'"),
-        (["viz", "cells", str(runs["lstm"]), "--text", str(text), "--top", "0"], "--top must be at least 1"),
+        (["viz", "cells", str(runs["lstm"]), "--text", str(text), "--top", "0"], "argument --top: must be >= 1"),
         (["viz", "curves", str(tmp_path)], "holds metrics.jsonl"),
     ):
         assert main(argv) == 2, argv

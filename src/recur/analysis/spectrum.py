@@ -3,7 +3,8 @@ components along eigenvalues |λ| < 1 decay and those with |λ| > 1 explode, so 
 against the unit circle says how long the linear part of the recurrence remembers.
 
 A gated cell's ``weight_hh [G·H, H]`` is G square blocks, one per gate (LSTM i, f, g, o; GRU r, z,
-n); each block's spectrum is reported under its gate's name. Clockwork's block-triangular mask is
+n); each block's spectrum is reported under its gate's name, with its layer and (for a
+bidirectional model) its direction. Clockwork's block-triangular mask is
 applied first (``recurrent_weight``), so its spectrum is the one the recurrence uses.
 """
 
@@ -20,6 +21,7 @@ class Spectrum:
     layer: int
     block: str  # the gate whose recurrent block this is ("W" for a single-matrix cell)
     eigenvalues: list[complex]
+    direction: int = 0  # 0 forward, 1 backward (a bidirectional model's second cell per layer)
 
     @property
     def radius(self) -> float:
@@ -38,5 +40,6 @@ def recurrent_spectra(rnn: nn.Module) -> list[Spectrum]:
         H = cell.hidden_size
         for block, name in enumerate(cell.gate_names):
             square = W[block * H : (block + 1) * H]  # [H, H]
-            spectra.append(Spectrum(index // rnn.directions, name, torch.linalg.eigvals(square).tolist()))
+            spectra.append(Spectrum(index // rnn.directions, name, torch.linalg.eigvals(square).tolist(),
+                                    index % rnn.directions))
     return spectra

@@ -1,5 +1,13 @@
 """``recur forecast DIR``: a trained forecaster's forecast of a series, written as CSV and as a
-picture beside the history (and, with ``--hold-out``, the truth and the errors)."""
+picture beside the history (and, with ``--hold-out``, the truth and the errors).
+
+The CSV and the picture are in the series' own units. With ``--hold-out`` two sets of errors are
+printed, each named with its units (``units`` in the JSON):
+
+    error       MSE and MAE of z = (x − μ) / σ, μ and σ the training rows' per column: the scale of
+                ``recur eval`` and of every table in docs/forecast.md
+    raw_error   per column, MSE (units²) and MAE (units) of the values as in the CSV
+"""
 
 from __future__ import annotations
 
@@ -12,8 +20,34 @@ import torch
 from recur.atomic import write_atomically
 from recur.data.table import Table, read_table
 from recur.errors import RecurError
+from recur.viz.time_axis import time_step
 
 PLOT_HISTORY = 96  # history shown: at least this many steps, or four horizons
+
+# What the bundled series' column codes mean (ETTh1: Zhou et al.'s ETDataset README; the others:
+# recur/assets/timeseries/SOURCE.md), for the picture's labels; a column not listed keeps its code.
+READABLE_COLUMNS = {
+    "HUFL": "high useful load", "HULL": "high useless load", "MUFL": "middle useful load",
+    "MULL": "middle useless load", "LUFL": "low useful load", "LULL": "low useless load",
+    "OT": "oil temperature", "Passengers": "passengers (thousands)", "Sunspots": "sunspot number",
+    "Temp": "minimum temperature (°C)", "AAPL.Close": "closing price (USD)",
+}
+UNITS = {"error": "z-scored: (x - mean) / std with the training rows' mean and std per column, as 'recur eval' "
+                  "reports",
+         "raw_error": "each column's own units, as in the CSV (MSE in units squared)"}
+
+
+def column_label(code: str) -> str:
+    """The readable name above the code (``"oil temperature\\n(OT)"`` for ``"OT"``); the code alone where
+    no readable name is known."""
+    return f"{READABLE_COLUMNS[code]}\n({code})" if code in READABLE_COLUMNS else code
+
+
+def raw_errors(columns: list[str], predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, dict[str, float]]:
+    """Per column, MSE = mean over steps of (ŷ − y)² and MAE = mean of |ŷ − y|, in the column's units."""
+    difference = predicted.double() - truth.double()  # [H, C]
+    return {column: {"mse": float((difference[:, c] ** 2).mean()), "mae": float(difference[:, c].abs().mean())}
+            for c, column in enumerate(columns)}
 
 
 def write_forecast(prefix: str, table: Table, history: torch.Tensor, predicted: torch.Tensor,
@@ -37,8 +71,12 @@ def write_forecast(prefix: str, table: Table, history: torch.Tensor, predicted: 
 
     csv_path = write_atomically(Path(prefix + ".csv"), write_csv)
     origin = table.times[len(history) - 1]
-    png_path = plot_forecast(Path(prefix + ".png"), columns, history[-max(4 * len(predicted), PLOT_HISTORY):],
-                             predicted, truth, title=f"{Path(table.source).name}: {len(predicted)} steps after {origin}")
+    shown = history[-max(4 * len(predicted), PLOT_HISTORY):]
+    step = time_step(table.times[len(history) - len(shown) : len(history)])
+    png_path = plot_forecast(Path(prefix + ".png"), [column_label(c) for c in columns], shown, predicted, truth,
+                             title=f"{Path(table.source).name}: {len(predicted)} {step or 'step'}{'s' * (len(predicted) > 1)} "
+                                   f"after {origin}",
+                             step=step)
     return {"csv": str(csv_path.resolve()), "png": str(png_path.resolve())}
 
 
@@ -62,6 +100,7 @@ def run_forecast(model, args) -> int:
         raise RecurError(f"{table.source}: {len(table)} rows leave no history before the last {horizon}")
     predicted = model.forecast(history, horizon)
     files = write_forecast(args.out, table, history, predicted, truth)
-    scores = {} if truth is None else {"error": model.scaled_errors(predicted, truth)}
+    scores = {} if truth is None else {"error": model.scaled_errors(predicted, truth),
+                                       "raw_error": raw_errors(table.columns, predicted, truth), "units": UNITS}
     print(json.dumps({**files, "horizon": horizon, "origin": table.times[len(history) - 1], **scores}))
     return 0

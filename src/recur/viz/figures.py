@@ -8,6 +8,7 @@ from pathlib import Path
 from recur.atomic import write_atomically
 
 DPI = 110
+COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]
 
 
 def pyplot():
@@ -26,12 +27,13 @@ def subplots(*args, **options):
 
 
 def save_png(figure, path: str | Path) -> Path:
-    """Write ``figure`` as a PNG through a temporary file renamed into place, then close it."""
+    """Write ``figure`` as a PNG through a temporary file renamed into place, then close it. The
+    picture is cropped to what is drawn, so a legend placed outside the axes is kept whole."""
     try:
         figure.tight_layout()
-        return write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI))
+        return write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight"))
     finally:
         pyplot().close(figure)
 
 
-__all__ = ["pyplot", "save_png", "subplots"]
+__all__ = ["COLOURS", "pyplot", "save_png", "subplots"]
