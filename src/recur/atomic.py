@@ -1,6 +1,11 @@
-"""Writing a file so that a reader never sees it half-written: write a temporary sibling, then rename.
-The one mechanism for every file recur writes (checkpoint folders use the same idea for a folder:
-``recur.train.checkpoint``)."""
+"""Writing a file so that a reader never sees it half-written: write a temporary sibling, flush it
+to disk, then rename. The one mechanism for every file recur writes (checkpoint folders use the
+same idea for a folder: ``recur.train.checkpoint``, with ``durable`` and ``as_umask_allows``).
+
+The temporary file is made with the permissions a plain ``open`` would give (the user's umask),
+not the private 0600 of a temp file, and is ``fsync``ed before the rename, the folder after it, so
+that a power cut leaves the old file or the new one, never an empty one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,33 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def as_umask_allows(path: Path) -> None:
+    """Give ``path`` (and, for a folder, everything in it) the mode a plain ``open`` / ``mkdir``
+    would: 0666 / 0777 less the umask."""
+    mask = current_umask()
+    path = Path(path)
+    for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+
+
+def durable(path: Path) -> None:
+    """``fsync`` the file ``path``, or a folder's files and the folder itself."""
+    path = Path(path)
+    for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
+        fd = os.open(item, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -18,7 +50,10 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
     try:
         write(tmp)
+        as_umask_allows(tmp)
+        durable(tmp)
         os.replace(tmp, path)
+        durable(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -21,7 +21,7 @@ import inspect
 import math
 import types
 import typing
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 
 from recur.errors import RecurError
 
@@ -100,14 +100,26 @@ def setting_name(field_name: str) -> str:
     return field_name.replace("_", "-")
 
 
+def field_metadata(config_type: type, field) -> dict:
+    """``field``'s metadata merged over its base configs' for the same field: a subclass that only
+    changes a default (``hidden: int = 64``) keeps the base's help, choices and range."""
+    merged = {}
+    for base in reversed(config_type.__mro__):
+        for candidate in fields(base) if is_dataclass(base) else ():
+            if candidate.name == field.name:
+                merged.update(candidate.metadata)
+    return merged
+
+
 def check_config(config) -> None:
     """Check every field of the dataclass ``config`` against its annotation and its metadata's range
     and choices; an int given for a float field is stored as a float."""
     hints = typing.get_type_hints(type(config))
     for field in fields(config):
         value = getattr(config, field.name)
-        checked = check_value(setting_name(field.name), value, hints[field.name], range_of(field.metadata),
-                              field.metadata.get("choices"))
+        metadata = field_metadata(type(config), field)
+        checked = check_value(setting_name(field.name), value, hints[field.name], range_of(metadata),
+                              metadata.get("choices"))
         if checked is not value:
             object.__setattr__(config, field.name, checked)  # frozen dataclasses too
 

@@ -6,32 +6,41 @@ non-zero exit."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
 import torch
 
+from recur.checks import number_flag
 from recur.cli_explain import add_explain_command
-from recur.cli_flags import add_config_flags, given
+from recur.cli_flags import add_config_flags, flag_name, given
 from recur.cli_serve import add_serve_command
 from recur.cli_viz import add_viz_command
 from recur.errors import RecurError
+from recur.machine import DEVICES, resolve_device
 from recur.tasks import TASKS, held_out_scores, load
 from recur.tasks.summary import run_summary, summary_text
 from recur.train import checkpoint
+from recur.train.run_log import data_fingerprint, recorded_data
 from recur.train.trainer import DEFAULT_MINUTES, TrainConfig, Trainer
 
-EXIT_USER_ERROR, EXIT_INTERRUPTED = 2, 130
+EXIT_USER_ERROR, EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 2, 70, 130, 141
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``recur ARGV``; returns the exit status: 0, 2 for a refused input (one line on stderr),
+    130 when interrupted, 141 when the reader of stdout went away (``recur sample | head``)."""
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # argparse has printed usage and the refusal (or --help)
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # refused by the sub-command's own parser, which knows its flags
+            args.parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    except SystemExit as stop:  # argparse has printed the refusal (or --help)
         return stop.code
     args.command_line = "recur " + shlex.join(argv)
     try:
@@ -39,16 +48,60 @@ def main(argv: list[str] | None = None) -> int:
     except RecurError as err:
         print(f"recur: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader closed the pipe: stop quietly, as head and less expect
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain
+        return EXIT_CLOSED_PIPE
     except OSError as err:  # e.g. an output folder we may not write
-        print(f"recur: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"recur: error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("recur: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as err:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if os.environ.get("RECUR_DEBUG"):
+            raise
+        print(f"recur: internal error: {type(err).__name__}: {err!s:.300} (a bug in recur: please report it with "
+              "the command; RECUR_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+
+
+class RecurParser(argparse.ArgumentParser):
+    """argparse, refusing in one line (``--help`` has the usage) and suggesting the flag or command
+    a typo was near: ``--hiden`` → "did you mean --hidden?"."""
+
+    def error(self, message: str):
+        hint = self._suggestion(message)
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}{hint} (see '{self.prog} --help')\n")
+
+    def _suggestion(self, message: str) -> str:
+        if "invalid choice: " in message:
+            typed = message.split("invalid choice: ", 1)[1].split()[0].strip("',")
+        elif message.startswith("unrecognized arguments: "):
+            typed = message.split(": ", 1)[1].split()[0].split("=")[0]
+        else:
+            return ""
+        close = difflib.get_close_matches(typed, sorted(_words(self)), n=1, cutoff=0.75)
+        return f"; did you mean {close[0]}?" if close and close[0] != typed else ""
+
+
+def _words(parser: argparse.ArgumentParser) -> set[str]:
+    """Every flag and command ``parser`` and its sub-commands know."""
+    words = set()
+    for action in parser._actions:
+        words.update(action.option_strings)
+        if action.choices is not None and not isinstance(action, argparse._SubParsersAction):
+            words.update(map(str, action.choices))
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub_parser in action.choices.items():
+                words.add(name)
+                words.update(_words(sub_parser))
+    return words
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recur", description="Recurrent neural networks from the lectures.")
+    parser = RecurParser(prog="recur", description="Recurrent neural networks from the lectures.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_train_command(sub)
 
@@ -73,7 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain_command(sub)
     add_serve_command(sub)
     add_viz_command(sub)
+    _remember_parsers(parser)
     return parser
+
+
+def _remember_parsers(parser: argparse.ArgumentParser) -> None:
+    """Each (sub-)parser puts itself in its namespace as ``parser``, so that ``main`` can refuse an
+    unknown flag in the words of the command it was given to."""
+    parser.set_defaults(parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_parser in action.choices.values():
+                _remember_parsers(sub_parser)
 
 
 def add_train_command(sub) -> None:
@@ -85,7 +149,12 @@ def add_train_command(sub) -> None:
         parser = tasks.add_parser(spec.name, help=spec.summary, description=f"recur train {spec.name}: {spec.summary}.")
         parser.add_argument("--data", help=spec.data_help)
         parser.add_argument("--out", required=True, help="output folder for checkpoints and metrics")
-        parser.add_argument("--resume", action="store_true", help="continue the checkpoint in --out")
+        parser.add_argument("--resume", action="store_true", help="continue the checkpoint in --out (the model "
+                            "and data settings are its own; a new --max-steps or --minutes is a new total)")
+        parser.add_argument("--device", choices=DEVICES, default="cpu",
+                            help="where to train; auto: a CUDA GPU if there is one (default: cpu)")
+        parser.add_argument("--threads", type=number_flag(int, at_least=1), default=None,
+                            help="CPU threads for torch (default: torch's own choice, or OMP_NUM_THREADS)")
         for title, config_type in (("model", spec.ModelConfig), ("data", spec.DataConfig), ("training", TrainConfig)):
             add_config_flags(parser.add_argument_group(title), config_type)
         parser.set_defaults(run=run_train, spec=spec)
@@ -118,18 +187,28 @@ def run_train(args) -> int:
     train_options = given(args, TrainConfig)
     if "max_steps" in train_options and "minutes" in train_options:
         raise RecurError("give either --max-steps or --minutes, not both")
+    try:
+        device = resolve_device(args.device)
+    except ValueError as err:
+        raise RecurError(str(err)) from None
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.resume:
-        task, saved = resume_task(args, out)
+        task, saved, data = resume_task(args, out, train_options)
         if {"max_steps", "minutes"} & set(train_options):  # a new budget replaces the old one
             saved.update(max_steps=None, minutes=None)
         config = TrainConfig(**{**saved, **train_options})
     else:
+        if (checkpoint.resolve(out / "last") / "config.json").exists():
+            raise RecurError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another --out")
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
-        task = spec.new_task(args.data, given(args, spec.DataConfig), given(args, spec.ModelConfig))
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES
-        config = TrainConfig(**train_options)
-    summary = Trainer(task, config, out, args.command_line).fit(resume=args.resume)
+        config = TrainConfig(**train_options)  # checked before the data is read
+        task = spec.new_task(args.data, given(args, spec.DataConfig), given(args, spec.ModelConfig))
+        data = data_fingerprint(task.config()["data"].get("source", ""))
+    trainer = Trainer(task, config, out, args.command_line, device=device, data=data)
+    summary = trainer.fit(resume=args.resume)
     if summary["interrupted"]:
         print(f"recur: stopped at step {summary['step']}; checkpoint saved in {out / 'last'}; "
               f"continue with: recur train {spec.name} --out {out} --resume", file=sys.stderr)
@@ -138,20 +217,49 @@ def run_train(args) -> int:
     return 0
 
 
-def resume_task(args, out: Path):
-    """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own."""
+FIXED_ON_RESUME = ("optimizer", "seed")  # the optimizer's moments and the RNG stream are the checkpoint's
+
+
+def resume_task(args, out: Path, train_options: dict):
+    """Rebuild the task from ``out/last``: the model and data settings are the checkpoint's own; a flag
+    that repeats one is fine, one that changes it is refused naming both values. Returns the task,
+    the saved training settings and the data's fingerprint."""
     spec = args.spec
-    changed = {**given(args, spec.ModelConfig), **given(args, spec.DataConfig)}
-    if changed:
-        raise RecurError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in changed)} when resuming")
     last = checkpoint.resolve(out / "last")
     if not (last / "config.json").exists():
         raise RecurError(f"{out}: nothing to resume (no checkpoint in {out / 'last'})")
     config = checkpoint.read_config(last)
     if config.get("task") != spec.name:
         raise RecurError(f"{out} holds a {config.get('task')} checkpoint, not {spec.name}")
-    task = spec.resumed_task(config, args.data)
-    return task, checkpoint.read_json(last, "trainer_state")["train_config"]
+    saved = checkpoint.read_json(last, "trainer_state").get("train_config")
+    if not isinstance(saved, dict):
+        raise RecurError(f"{last / 'trainer_state.json'}: no train_config in it; the checkpoint was edited")
+    for section, options in (("model", given(args, spec.ModelConfig)), ("data", given(args, spec.DataConfig)),
+                             ("training", {k: v for k, v in train_options.items() if k in FIXED_ON_RESUME})):
+        recorded = saved if section == "training" else config.get(section, {})
+        for name, value in options.items():
+            if name in recorded and recorded[name] != value:
+                raise RecurError(f"cannot change {flag_name(name)} when resuming: the checkpoint has "
+                                 f"{recorded[name]!r}, given {value!r}")
+    data = resumed_data(out, config, args.data)
+    return spec.resumed_task(config, args.data), saved, data
+
+
+def resumed_data(out: Path, config: dict, data_path: str | None) -> dict | None:
+    """The fingerprint of the data a resume will read, refused if it is not the data the run started
+    on: the same file (moved is fine), unchanged since."""
+    recorded_source = config.get("data", {}).get("source", "")
+    path = str(Path(data_path).resolve()) if data_path else recorded_source
+    first = recorded_data(out)
+    current = data_fingerprint(path)
+    if first and current and first["sha256"] != current["sha256"]:
+        what = f"--data {data_path} is not" if data_path else f"{path} has changed since it was"
+        raise RecurError(f"{what} the data this run trained on ({first['path']}); resume on the same data, or "
+                         "start a new run with another --out")
+    if data_path and not first and path != recorded_source:
+        raise RecurError(f"--data {data_path}: this run trained on {recorded_source or 'the bundled data'}; resume "
+                         "on the same data (give --data only if that file has moved), or start a new run")
+    return current or first
 
 
 def run_eval(args) -> int:

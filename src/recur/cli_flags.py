@@ -17,8 +17,9 @@ import argparse
 import json
 import types
 import typing
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import MISSING, fields
 
+from recur.checks import field_metadata, number_flag, range_of, range_text
 from recur.errors import RecurError
 
 
@@ -46,24 +47,17 @@ def _default_text(field) -> str | None:
     return None
 
 
-def _metadata(config_type: type, field, key: str):
-    """``field``'s metadata ``key``, or a base config's for the same field (a subclass that only
-    changes a default keeps the base's help and choices)."""
-    for base in config_type.__mro__:
-        for candidate in fields(base) if is_dataclass(base) else ():
-            if candidate.name == field.name and key in candidate.metadata:
-                return candidate.metadata[key]
-    return None
-
-
 def add_config_flags(group, config_type: type) -> None:
     """Add a flag for every flag field of ``config_type`` to ``group`` (a parser or argument group)."""
     hints = typing.get_type_hints(config_type)
     for field in flag_fields(config_type):
         kind = _value_type(hints[field.name])
+        metadata = field_metadata(config_type, field)
         default = _default_text(field)
-        described = _metadata(config_type, field, "help")
-        help_text = "; ".join(t for t in (described, default and f"default: {default}") if t)
+        described = metadata.get("help")
+        limits = range_of(metadata)
+        help_text = "; ".join(t for t in (described, limits and range_text(limits), default and f"default: {default}")
+                              if t)
         if kind is dict:
             group.add_argument(flag_name(field.name), dest=field.name, action="append", metavar="NAME=VALUE",
                                default=None, help=described)
@@ -71,8 +65,9 @@ def add_config_flags(group, config_type: type) -> None:
             group.add_argument(flag_name(field.name), dest=field.name, action=argparse.BooleanOptionalAction,
                                default=None, help=help_text)
         else:
-            group.add_argument(flag_name(field.name), dest=field.name, type=kind, default=None,
-                               choices=_metadata(config_type, field, "choices"), help=help_text or None)
+            parse = number_flag(kind, **limits) if kind in (int, float) else kind
+            group.add_argument(flag_name(field.name), dest=field.name, type=parse, default=None,
+                               choices=metadata.get("choices"), help=help_text or None)
 
 
 def given(args: argparse.Namespace, config_type: type) -> dict:

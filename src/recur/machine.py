@@ -55,3 +55,19 @@ def machine_info() -> dict:
             "os": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
             "recur": recur_version(), "commit": code_commit(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto``: the GPU when CUDA is available, else the CPU; ``cuda`` without CUDA is refused in one
+    line (raised as ``ValueError``: the caller words it for its face)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        built = "this torch is built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+        raise ValueError(f"--device cuda: {built}; use --device cpu (or auto)")
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {name!r}; choose one of: {', '.join(DEVICES)}")
+    return torch.device(name)

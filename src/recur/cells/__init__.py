@@ -14,6 +14,7 @@ from recur.cells.gru import GRUCell
 from recur.cells.gru_seed import SeedGRUCell
 from recur.cells.layernorm_lstm import LayerNormLSTMCell
 from recur.cells.lstm import LSTMCell, LSTMState
+from recur.checks import check_options
 from recur.errors import RecurError
 
 CELLS = {
@@ -30,31 +31,43 @@ CELLS = {
 }
 
 
-def build_cell(name: str, input_size: int, hidden_size: int, **options) -> Cell:
-    """Build a registered cell; an unknown name or option is refused with the valid ones."""
+def build_cell(name: str, input_size: int, hidden_size: int, lower_memory: bool = False, **options) -> Cell:
+    """Build a registered cell; an unknown name or option, or an option of the wrong type, is refused
+    in one line. ``lower_memory`` is set by ``Recurrent`` for the upper layers of depth-gated stacks."""
+    options = checked_cell_options(name, options)
+    return CELLS[name](input_size, hidden_size, **options, **({"lower_memory": True} if lower_memory else {}))
+
+
+def _constructor(name: str):
+    """The class of a registered cell and the options its registry entry fixes (``elman-relu``'s
+    nonlinearity)."""
     try:
         factory = CELLS[name]
     except KeyError:
         raise RecurError(f"unknown cell {name!r}; choose one of: {', '.join(CELLS)}") from None
-    accepted = cell_options(name)
-    unknown = sorted(set(options) - set(accepted) - {"lower_memory"})
-    if unknown:
-        raise RecurError(f"cell {name!r} has no option {', '.join(unknown)}; "
-                         f"its options: {', '.join(accepted) or 'none'}")
-    return factory(input_size, hidden_size, **options)
+    if isinstance(factory, partial):
+        return factory.func, set(factory.keywords)
+    return factory, set()
 
 
 def cell_options(name: str) -> list[str]:
     """The keyword options a registered cell takes beyond its sizes (e.g. clockwork's ``periods``)."""
-    factory = CELLS[name]
-    fixed = factory.keywords if isinstance(factory, partial) else {}
-    cls = factory.func if isinstance(factory, partial) else factory
+    cls, fixed = _constructor(name)
     skip = {"self", "input_size", "hidden_size", "lower_memory", *fixed}
     return [p for p in inspect.signature(cls.__init__).parameters if p not in skip]
+
+
+def checked_cell_options(name: str, options: dict) -> dict:
+    """``options`` (``--cell-option NAME=VALUE``) checked against the cell's constructor: known names,
+    values of the annotated type (``bias`` true or false, ``density`` a finite number, ...). Ranges
+    are the cell's own to check when it is built."""
+    cls, fixed = _constructor(name)
+    return check_options(f"cell {name!r}", dict(options), cls.__init__,
+                         skip={"self", "input_size", "hidden_size", "lower_memory", *fixed})
 
 
 __all__ = [
     "CELLS", "Cell", "ClockworkCell", "ClockworkState", "DepthGatedLSTMCell", "EchoStateCell", "ElmanCell",
     "ElmanState", "GRUCell", "HiddenProjection", "IRNNCell", "LSTMCell", "LSTMState", "LayerNormLSTMCell",
-    "SeedGRUCell", "build_cell", "cell_options",
+    "SeedGRUCell", "build_cell", "cell_options", "checked_cell_options",
 ]

@@ -80,7 +80,8 @@ class Cell(nn.Module):
         self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size))
         self.bias_ih = nn.Parameter(torch.empty(input_rows)) if bias else None
         self.bias_hh = nn.Parameter(torch.empty(rows)) if bias else None
-        self.reset_parameters()
+        if self.weight_hh.device.type != "meta":  # a shape-only probe (recur.models.memory) has nothing to set
+            self.reset_parameters()
 
     def visible(self, output: torch.Tensor) -> torch.Tensor:
         """The part of the top layer's step outputs a user sees (``[..., H]``; a cell whose step

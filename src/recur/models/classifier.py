@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from recur.errors import require_positive
 from recur.models.encoder import EncoderConfig
 
 
@@ -24,15 +23,10 @@ class ClassifierConfig(EncoderConfig):
     hidden: int = 150
     layers: int = 1
     dropout: float = 0.5
-    vocab_size: int = field(metadata={"flag": False})  # from the data
-    classes: int = field(default=2, metadata={"flag": False})
-    embedding: int = 300
+    vocab_size: int = field(metadata={"flag": False, "at_least": 1})  # from the data
+    classes: int = field(default=2, metadata={"flag": False, "at_least": 2})
+    embedding: int = field(default=300, metadata={"help": "embedding size (E)", "at_least": 1})
     bidirectional: bool = field(default=False, metadata={"help": "read each sentence in both directions"})
-
-    def __post_init__(self):
-        super().__post_init__()
-        for name in ("vocab_size", "classes", "embedding"):
-            require_positive(name.replace("_", " "), getattr(self, name))
 
 
 class SequenceClassifier(nn.Module):

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from recur.errors import require_positive
 from recur.models.encoder import EncoderConfig
 from recur.models.ridge import ridge_fit
 
@@ -31,17 +30,12 @@ STD_FLOOR = 1e-5  # a flat window has σ = 0; dividing by this floor keeps it fi
 class ForecasterConfig(EncoderConfig):
     hidden: int = 64
     layers: int = 1
-    channels: int = field(default=1, metadata={"flag": False})  # from the data
-    horizon: int = field(default=24, metadata={"flag": False})  # from the data config
+    channels: int = field(default=1, metadata={"flag": False, "at_least": 1})  # from the data
+    horizon: int = field(default=24, metadata={"flag": False, "at_least": 1})  # from the data config
     window_norm: bool = field(default=True, metadata={
         "help": "z-score each input window by its own mean and deviation (RevIN without the affine part)"})
     ridge: float = field(default=10.0, metadata={
-        "help": "the closed-form head's penalty λ, for encoders with nothing to train (esn)"})
-
-    def __post_init__(self):
-        super().__post_init__()
-        require_positive("channels", self.channels)
-        require_positive("horizon", self.horizon)
+        "help": "the closed-form head's penalty λ, for encoders with nothing to train (esn)", "at_least": 0})
 
 
 class SequenceForecaster(nn.Module):

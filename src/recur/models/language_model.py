@@ -16,21 +16,19 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from recur.errors import RecurError, require_positive
+from recur.errors import RecurError
 from recur.models.encoder import EncoderConfig
 
 
 @dataclass(frozen=True, kw_only=True)
 class LanguageModelConfig(EncoderConfig):
-    vocab_size: int = field(metadata={"flag": False})  # from the data
-    embedding: int = 64
+    vocab_size: int = field(metadata={"flag": False, "at_least": 1})  # from the data
+    embedding: int = field(default=64, metadata={"help": "embedding size (E)", "at_least": 1})
     tie_weights: bool = field(default=False, metadata={
         "help": "the read-out shares the embedding matrix (Press & Wolf 2017; needs --embedding equal to --hidden)"})
 
     def __post_init__(self):
         super().__post_init__()
-        require_positive("vocab size", self.vocab_size)
-        require_positive("embedding", self.embedding)
         if self.tie_weights and self.embedding != self.hidden:
             raise RecurError(f"tied weights need the embedding size to equal the hidden size, "
                              f"got {self.embedding} and {self.hidden}")

@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from recur.data import CharVocab, read_text, split_validation
-from recur.errors import RecurError, require_positive
+from recur.checks import check_config
+from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
@@ -24,16 +25,16 @@ from recur.tasks.stream_lm_verbs import LANGUAGE_MODEL_VERBS
 
 @dataclass(frozen=True)
 class CharDataConfig:
-    seq_len: int = field(default=64, metadata={"help": "characters per truncated-BPTT chunk"})
-    batch_size: int = 32
+    seq_len: int = field(default=64, metadata={"help": "characters per truncated-BPTT chunk", "at_least": 1})
+    batch_size: int = field(default=32, metadata={"at_least": 1})
     val_fraction: float = field(default=0.1, metadata={
-        "help": "the last fraction of the text, held out for validation and never trained on"})
+        "help": "the last fraction of the text, held out for validation and never trained on",
+        "above": 0, "below": 1})
     # the text file trained on ("" = bundled Tiny Shakespeare), recorded for resume and eval
     source: str = field(default="", metadata={"flag": False})
 
     def __post_init__(self):
-        require_positive("sequence length", self.seq_len)
-        require_positive("batch size", self.batch_size)
+        check_config(self)
 
 
 def loss_metrics(loss: float) -> dict[str, float]:

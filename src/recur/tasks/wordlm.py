@@ -21,7 +21,8 @@ import torch
 
 from recur.data import WordVocab, find_data, read_text, words_of
 from recur.data.vocab import EOS
-from recur.errors import RecurError, require_positive
+from recur.checks import check_config
+from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
@@ -35,14 +36,13 @@ EVAL_STREAMS = 1  # one stream from a zero state, as Zaremba et al. evaluate
 
 @dataclass(frozen=True)
 class WordDataConfig:
-    seq_len: int = field(default=35, metadata={"help": "words per truncated-BPTT chunk (Zaremba's unroll)"})
-    batch_size: int = 20
+    seq_len: int = field(default=35, metadata={"help": "words per truncated-BPTT chunk (Zaremba's unroll)", "at_least": 1})
+    batch_size: int = field(default=20, metadata={"at_least": 1})
     # the folder of ptb.{train,valid,test}.txt[.gz] trained on, recorded for resume and eval
     source: str = field(default="", metadata={"flag": False})
 
     def __post_init__(self):
-        require_positive("sequence length", self.seq_len)
-        require_positive("batch size", self.batch_size)
+        check_config(self)
 
 
 def ptb_folder(explicit: str | Path | None = None) -> Path:

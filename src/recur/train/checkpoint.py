@@ -8,9 +8,9 @@ A checkpoint is a folder of
     state.safetensors       RNG state and the task's carried tensors (e.g. the TBPTT hidden state)
     trainer_state.json      step, elapsed time, best metric, data position, optimizer settings
 
-It is written into a temporary sibling folder and renamed into place, so a crash or Ctrl-C
-mid-write leaves the previous checkpoint whole (at worst renamed to ``NAME.old``, which
-``resolve`` finds).
+It is written into a temporary sibling folder (``.NAME.*``), flushed to disk and renamed into
+place, so a crash, a kill or a full disk mid-write leaves the previous checkpoint whole (at worst
+renamed to ``NAME.old``, which ``resolve`` finds). Its files get the modes the user's umask gives.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from recur.atomic import as_umask_allows, durable
 from recur.errors import RecurError
 
 
@@ -35,17 +36,26 @@ def write_checkpoint(folder: Path, config: dict, tensors: dict[str, dict[str, to
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        _write_json(tmp / "config.json", config)
-        for name, group in tensors.items():
-            save_file({k: v.detach().contiguous().cpu() for k, v in group.items()}, tmp / f"{name}.safetensors")
-        for name, data in (json_files or {}).items():
-            _write_json(tmp / f"{name}.json", data)
+        try:
+            _write_json(tmp / "config.json", config)
+            for name, group in tensors.items():
+                save_file({k: v.detach().contiguous().cpu() for k, v in group.items()}, tmp / f"{name}.safetensors")
+            for name, data in (json_files or {}).items():
+                _write_json(tmp / f"{name}.json", data)
+            as_umask_allows(tmp)
+            durable(tmp)
+        except (OSError, SafetensorError) as err:  # a full disk, a quota: name the folder, not the temp file
+            reason = getattr(err, "strerror", None) or str(err)
+            kept = f"the previous checkpoint in {folder} is kept" if (folder / "config.json").exists() else \
+                "no earlier checkpoint was there"
+            raise RecurError(f"{folder}: could not write the checkpoint ({reason}); {kept}") from None
         old = folder.with_name(folder.name + ".old")
         if old.exists():
             shutil.rmtree(old)
         if folder.exists():
             folder.rename(old)
         tmp.rename(folder)
+        durable(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

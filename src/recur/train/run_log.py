@@ -5,6 +5,7 @@ on (``recur.machine``). ``recur info`` reads it back, so every number a run repo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -27,10 +28,39 @@ def read_sessions(out: Path) -> list[dict]:
         return []
 
 
-def start_session(out: Path, command: str | None, step: int) -> list[dict]:
-    """Append a session that starts now at ``step``; returns the sessions to pass to ``end_session``."""
-    sessions = [*read_sessions(out), {"command": command or "python API (recur.Trainer)", "started": now(),
-                                      "from_step": step, "machine": machine_info()}]
+def data_fingerprint(path: str | Path) -> dict | None:
+    """``{"path", "sha256"}`` of a data file, or of a folder's files (names and contents, in sorted
+    order): what ``--resume`` compares to refuse training on other data. None when ``path`` is empty
+    (bundled data) or unreadable."""
+    if not path:
+        return None
+    path = Path(path)
+    digest = hashlib.sha256()
+    try:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path) if path.is_dir() else "").encode())
+            with open(file, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError:
+        return None
+    return {"path": str(path.resolve()), "sha256": digest.hexdigest()}
+
+
+def recorded_data(out: Path) -> dict | None:
+    """The data fingerprint the run's first session recorded, if any."""
+    return next((s["data"] for s in read_sessions(out) if isinstance(s.get("data"), dict)), None)
+
+
+def start_session(out: Path, command: str | None, step: int, data: dict | None = None) -> list[dict]:
+    """Append a session that starts now at ``step`` (on ``data``, a ``data_fingerprint``); returns the
+    sessions to pass to ``end_session``."""
+    session = {"command": command or "python API (recur.Trainer)", "started": now(), "from_step": step,
+               "machine": machine_info()}
+    if data:
+        session["data"] = data
+    sessions = [*read_sessions(out), session]
     write_json_atomically(Path(out) / RUN_LOG, {"sessions": sessions})
     return sessions
 

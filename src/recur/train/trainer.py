@@ -4,9 +4,13 @@ An output folder holds ``last/`` (the full training state, for ``--resume``), ``
 model with the best validation score so far: the lowest loss, unless the task's ``selection``
 names another metric, as classification's accuracy), ``metrics.jsonl`` (one JSON record per log
 line) and ``run.json`` (each session's command, times and machine: ``recur.train.run_log``).
-Ctrl-C finishes the current step, writes ``last/`` and returns; a second Ctrl-C stops at
-once. A step whose loss or gradient is not finite is skipped and reported; too many in a row stop
-training without touching the last good checkpoint. A task whose weights are found in one solve
+Ctrl-C (or SIGTERM, as schedulers and ``docker stop`` send) finishes the current step, writes
+``last/`` and returns; a second one stops at once. One process at a time may train in a folder
+(``recur.train.run_folder``). A step whose loss or gradient is not finite is skipped and reported;
+too many in a row stop training without touching the last good checkpoint; a validation loss far
+above the untrained model's marks the run diverged and is never kept as ``best/``. With
+``--schedule plateau`` the learning rate is divided when validation stops improving, and
+``--early-stop N`` ends the run after N validations without improvement. A task whose weights are found in one solve
 (``closed_form``, e.g. an echo state network's read-out) is solved once, evaluated and saved.
 """
 
@@ -22,51 +26,64 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from recur.errors import RecurError, require_positive
+from recur.checks import check_config
+from recur.errors import RecurError
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES, clip_gradients
 from recur.train.optimizers import OPTIMIZERS, build_optimizer, optimizer_from_flat, optimizer_to_flat
+from recur.train.run_folder import RunLock, remove_leftovers, rewind_metrics
 from recur.train.run_log import end_session, start_session
 from recur.train.schedule import SCHEDULES, learning_rate
 from recur.train.task import LOWEST_LOSS, Task
 
 MAX_NONFINITE_IN_A_ROW = 10
+DIVERGED_FACTOR = 3.0  # a validation loss this many times the untrained model's training loss has blown up
+REQUIRED_PROGRESS = ("step", "elapsed", "best_score")  # in every trainer_state.json; later fields default
 DEFAULT_MINUTES = 5.0  # the budget the recur command gives when none is
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """How to train; every field is a ``recur train`` flag, checked (type, finite, range) by
+    ``recur.checks`` in one place. The budget (``max_steps`` or ``minutes``) is a total over the run
+    and its resumes: ``--resume --minutes 10`` after 5 minutes trains 5 more."""
     optimizer: str = field(default="adam", metadata={"choices": tuple(OPTIMIZERS)})
-    lr: float = field(default=2e-3, metadata={"help": "peak learning rate"})
-    weight_decay: float = 0.0
-    clip: float = field(default=5.0, metadata={"help": "gradient clipping threshold; 0 turns clipping off"})
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate", "above": 0})
+    weight_decay: float = field(default=0.0, metadata={"at_least": 0})
+    clip: float = field(default=5.0, metadata={"help": "gradient clipping threshold; 0 turns clipping off",
+                                               "at_least": 0})
     clip_mode: str = field(default="norm", metadata={"choices": tuple(CLIP_MODES)})
-    schedule: str = field(default="cosine", metadata={"choices": tuple(SCHEDULES)})
-    warmup_steps: int = 0
-    min_lr_ratio: float = field(default=0.1, metadata={"help": "the cosine schedule ends at lr times this"})
-    max_steps: int | None = field(default=None, metadata={"help": "training budget in steps"})
+    schedule: str = field(default="cosine", metadata={
+        "choices": tuple(SCHEDULES),
+        "help": "cosine: decays to lr x min-lr-ratio over the budget; plateau: divides lr by --plateau-factor "
+                "when validation stops improving"})
+    warmup_steps: int = field(default=0, metadata={"at_least": 0})
+    min_lr_ratio: float = field(default=0.1, metadata={
+        "help": "the cosine schedule ends at lr times this; the plateau schedule stops dividing there",
+        "at_least": 0, "at_most": 1})
+    plateau_factor: float = field(default=4.0, metadata={
+        "help": "with --schedule plateau: divide lr by this when validation has not improved for --patience "
+                "validations", "above": 1})
+    patience: int = field(default=1, metadata={"help": "validations without improvement before a plateau step",
+                                               "at_least": 1})
+    early_stop: int = field(default=0, metadata={
+        "help": "stop after this many validations in a row without improvement; 0: never", "at_least": 0})
+    max_steps: int | None = field(default=None, metadata={"help": "training budget in steps (a total over resumes)",
+                                                          "at_least": 1})
     minutes: float | None = field(default=None, metadata={
         "help": "training budget in minutes of training (a total: --resume continues to it)",
-        "default_text": f"{DEFAULT_MINUTES:g} when --max-steps is not given"})
-    eval_every: int = field(default=200, metadata={"help": "steps between validations (each saves a checkpoint)"})
-    log_every: int = 10
+        "default_text": f"{DEFAULT_MINUTES:g} when --max-steps is not given", "above": 0})
+    eval_every: int = field(default=200, metadata={"help": "steps between validations (each saves a checkpoint)",
+                                                   "at_least": 1})
+    log_every: int = field(default=10, metadata={"at_least": 1})
     seed: int = field(default=1234, metadata={
-        "help": "seeds the initial weights and training randomness such as dropout"})
+        "help": "seeds the initial weights and training randomness such as dropout", "at_least": 0,
+        "at_most": 2**63 - 1})
 
     def __post_init__(self):
-        require_positive("learning rate", self.lr)
-        require_positive("eval every", self.eval_every)
-        require_positive("log every", self.log_every)
+        check_config(self)
         if (self.max_steps is None) == (self.minutes is None):
             raise RecurError("give exactly one of max steps or minutes")
-        if self.max_steps is not None:
-            require_positive("max steps", self.max_steps)
-        if self.minutes is not None:
-            require_positive("minutes", self.minutes)
-        if self.clip_mode not in CLIP_MODES:
-            raise RecurError(f"unknown clip mode {self.clip_mode!r}; choose one of: {', '.join(CLIP_MODES)}")
-        if self.schedule not in SCHEDULES:
-            raise RecurError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
 
 
 @dataclass
@@ -76,42 +93,72 @@ class Progress:
     elapsed: float = 0.0  # training seconds, summed over resumed runs
     best_score: float | None = None  # of the task's selection metric
     nonfinite_skipped: int = 0
+    lr_scale: float = 1.0  # the plateau schedule's divisions so far
+    stale_validations: int = 0  # validations since the last improvement
+    first_loss: float | None = None  # the untrained model's training loss: the yardstick of divergence
 
 
 class Trainer:
-    def __init__(self, task: Task, config: TrainConfig, out: str | Path, command: str | None = None):
-        """``command``: how the run was started, recorded in ``out/run.json`` (the CLI passes its command line)."""
-        self.task, self.config, self.out, self.command = task, config, Path(out), command
-        self.model = task.model
+    def __init__(self, task: Task, config: TrainConfig, out: str | Path, command: str | None = None,
+                 device: str | torch.device = "cpu", data: dict | None = None):
+        """``command``: how the run was started, recorded in ``out/run.json`` (the CLI passes its
+        command line), with ``data`` (``run_log.data_fingerprint`` of the data file). ``device``: where
+        to train (``recur.machine.resolve_device``); checkpoints are written from the CPU copies, so
+        they load anywhere."""
+        self.task, self.config, self.out, self.command, self.data = task, config, Path(out), command, data
+        self.device = torch.device(device)
+        self.model = task.model.to(self.device)
+        if self.device.type != "cpu":
+            if not hasattr(task, "to"):
+                raise RecurError(f"this task trains on the CPU only for now, not on {self.device}")
+            task.to(self.device)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.progress = Progress()
         self.selection = getattr(task, "selection", LOWEST_LOSS)
         self._stop_requested = False
+        self._stopped_early = False
+        self._diverged = False
 
     # ---- public --------------------------------------------------------------------------
 
     def fit(self, resume: bool = False) -> dict:
-        """Train until the step or time budget is spent (or Ctrl-C). Returns a summary."""
-        last = checkpoint.resolve(self.out / "last")
-        if resume:
-            if not (last / "config.json").exists():
-                raise RecurError(f"{self.out}: nothing to resume (no checkpoint in {self.out / 'last'})")
-            self._restore(last)
-        elif (last / "config.json").exists():
-            raise RecurError(f"{self.out} already holds a checkpoint; pass --resume to continue it or choose another --out")
-        else:
-            torch.manual_seed(self.config.seed)
-        self.out.mkdir(parents=True, exist_ok=True)
-        sessions = start_session(self.out, self.command, self.progress.step)
-        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
-        try:
-            self._loop()
-        finally:
-            signal.signal(signal.SIGINT, previous_handler)
-        end_session(self.out, sessions, self.progress.step, self.progress.elapsed, self._stop_requested)
+        """Train until the step or time budget is spent (or Ctrl-C / SIGTERM, or early stopping).
+        Returns a summary."""
+        with RunLock(self.out):
+            remove_leftovers(self.out)
+            last = checkpoint.resolve(self.out / "last")
+            if resume:
+                if not (last / "config.json").exists():
+                    raise RecurError(f"{self.out}: nothing to resume (no checkpoint in {self.out / 'last'})")
+                self._restore(last)
+                if self._done():
+                    raise RecurError(f"{self.out}: {self._budget_text()}, which is the whole budget (a total over "
+                                     "the run and its resumes); give a larger one to train more")
+            elif (last / "config.json").exists():
+                raise RecurError(f"{self.out} already holds a checkpoint; pass --resume to continue it or choose "
+                                 "another --out")
+            else:
+                torch.manual_seed(self.config.seed)
+            dropped = rewind_metrics(self.out, self.progress.step)
+            if dropped:
+                tqdm.write(f"{self.out / 'metrics.jsonl'}: {dropped} records past step {self.progress.step} (the "
+                           "checkpoint) dropped; those steps are trained again", file=sys.stderr)
+            sessions = start_session(self.out, self.command, self.progress.step, self.data)
+            previous = {sig: signal.signal(sig, self._on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                self._loop()
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+            end_session(self.out, sessions, self.progress.step, self.progress.elapsed, self._stop_requested)
+        if self._diverged:
+            tqdm.write(f"warning: training diverged (a validation loss over {DIVERGED_FACTOR:g}x the untrained "
+                       f"model's); no diverged model was kept as best; try a lower --lr than {self.config.lr:g}",
+                       file=sys.stderr)
         return {"step": self.progress.step, "elapsed": self.progress.elapsed,
                 f"best_{self.selection.metric}": self.progress.best_score,
-                "interrupted": self._stop_requested, "out": str(self.out)}
+                "interrupted": self._stop_requested, "stopped_early": self._stopped_early,
+                "diverged": self._diverged, "out": str(self.out)}
 
     def request_stop(self) -> None:
         """Stop after the current step, as Ctrl-C does."""
@@ -131,9 +178,10 @@ class Trainer:
             return
         nonfinite_in_a_row = 0
         window_start, window_items, losses = time.perf_counter(), 0, []
-        while not self._done() and not self._stop_requested:
+        while not self._done() and not self._stop_requested and not self._stopped_early:
             t0 = time.perf_counter()
-            lr = learning_rate(cfg.lr, cfg.schedule, self._fraction_done(), p.step, cfg.warmup_steps, cfg.min_lr_ratio)
+            lr = p.lr_scale * learning_rate(cfg.lr, cfg.schedule, self._fraction_done(), p.step, cfg.warmup_steps,
+                                            cfg.min_lr_ratio)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             self.model.train()
@@ -150,11 +198,16 @@ class Trainer:
                 tqdm.write(f"step {p.step + 1}: loss {loss.item():.4g}, gradient norm {grad_norm:.4g} is not finite; "
                            "step skipped, weights unchanged", file=sys.stderr)
                 if nonfinite_in_a_row >= MAX_NONFINITE_IN_A_ROW:
-                    raise RecurError(f"{nonfinite_in_a_row} non-finite steps in a row; stopped. The last good "
-                                     f"checkpoint in {self.out / 'last'} is untouched; try a lower --lr or --clip")
+                    kept = (f"the last good checkpoint in {self.out / 'last'} is untouched"
+                            if (checkpoint.resolve(self.out / "last") / "config.json").exists()
+                            else "no checkpoint was written yet")
+                    raise RecurError(f"{nonfinite_in_a_row} non-finite steps in a row: training diverged and "
+                                     f"stopped; {kept}; try a lower --lr than {cfg.lr:g} or a --clip")
                 continue
             nonfinite_in_a_row = 0
             self.optimizer.step()
+            if p.first_loss is None:
+                p.first_loss = loss.item()
             p.step += 1
             p.elapsed += time.perf_counter() - t0
             losses.append(loss.item())
@@ -173,7 +226,7 @@ class Trainer:
         if self._stop_requested:
             tqdm.write(f"interrupted at step {p.step}: saving the checkpoint", file=sys.stderr)
             self._save_last()
-        else:
+        elif not self._stopped_early:  # early stopping has just evaluated and saved
             self._evaluate_and_save(bar)
         bar.close()
 
@@ -185,6 +238,11 @@ class Trainer:
             return self.progress.step / self.config.max_steps
         return self.progress.elapsed / (60 * self.config.minutes)
 
+    def _budget_text(self) -> str:
+        if self.config.max_steps is not None:
+            return f"it has reached step {self.progress.step} of --max-steps {self.config.max_steps}"
+        return f"it has trained {self.progress.elapsed / 60:.2f} of --minutes {self.config.minutes:g}"
+
     def _bar(self):
         cfg, p = self.config, self.progress
         if cfg.max_steps is not None:
@@ -192,20 +250,40 @@ class Trainer:
         return tqdm(total=round(60 * cfg.minutes), initial=round(p.elapsed), unit="s", dynamic_ncols=True,
                     mininterval=1.0, bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt}s [{elapsed}<{remaining}{postfix}]")
 
+    def _diverges(self, loss: float) -> bool:
+        """A validation loss that is not finite, or over DIVERGED_FACTOR times the untrained model's
+        training loss: the run has blown up (a too-high --lr), however the selection metric reads."""
+        first = self.progress.first_loss
+        return not math.isfinite(loss) or (first is not None and first > 0 and loss > DIVERGED_FACTOR * first)
+
     def _evaluate_and_save(self, bar) -> None:
+        cfg, p = self.config, self.progress
         metrics = self.task.evaluate()
-        p = self.progress
-        improved = self.selection.improves(metrics[self.selection.metric], p.best_score)
+        diverged = self._diverges(metrics["loss"])
+        improved = not diverged and self.selection.improves(metrics[self.selection.metric], p.best_score)
+        self._diverged = self._diverged or diverged
         if improved:
-            p.best_score = metrics[self.selection.metric]
+            p.best_score, p.stale_validations = metrics[self.selection.metric], 0
+        else:
+            p.stale_validations += 1
         checkpoint.append_jsonl(self.out / "metrics.jsonl",
                                 {"step": p.step, "elapsed": p.elapsed, **{f"val_{k}": v for k, v in metrics.items()}})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
-        bar.write(f"step {p.step}: validation {shown}{' (best)' if improved else ''}", file=sys.stderr)
+        note = " (best)" if improved else " (diverged: not kept as best)" if diverged else ""
+        bar.write(f"step {p.step}: validation {shown}{note}", file=sys.stderr)
         if improved:
             checkpoint.write_checkpoint(self.out / "best", self.task.config(),
                                         {"model": checkpoint.model_weights(self.model)},
                                         {"trainer_state": {"step": p.step, "val": metrics}})
+        if cfg.schedule == "plateau" and p.stale_validations and p.stale_validations % cfg.patience == 0 \
+                and p.lr_scale > cfg.min_lr_ratio:
+            p.lr_scale = max(p.lr_scale / cfg.plateau_factor, cfg.min_lr_ratio)
+            bar.write(f"step {p.step}: no improvement in {p.stale_validations} validations; learning rate now "
+                      f"{cfg.lr * p.lr_scale:.3g}", file=sys.stderr)
+        if cfg.early_stop and p.stale_validations >= cfg.early_stop:
+            self._stopped_early = True
+            bar.write(f"step {p.step}: no improvement in {p.stale_validations} validations: stopping early "
+                      f"(--early-stop {cfg.early_stop})", file=sys.stderr)
         self._save_last()
 
     # ---- checkpoints ---------------------------------------------------------------------
@@ -226,13 +304,19 @@ class Trainer:
     def _restore(self, folder: Path) -> None:
         checkpoint.load_model_weights(self.model, folder)
         trainer_state = checkpoint.read_json(folder, "trainer_state")
-        optimizer_from_flat(self.optimizer, checkpoint.read_tensors(folder, "optimizer"), trainer_state["optimizer"])
-        state = checkpoint.read_tensors(folder, "state")
-        torch.set_rng_state(state.pop("rng.torch"))
-        self.task.load_state(trainer_state["position"], {k[len("task."):]: v for k, v in state.items()})
         if "best_loss" in trainer_state:  # written before the selection metric was the task's
             trainer_state["best_score"] = trainer_state.pop("best_loss")
-        self.progress = Progress(**{k: trainer_state[k] for k in asdict(Progress())})
+        try:
+            optimizer_from_flat(self.optimizer, checkpoint.read_tensors(folder, "optimizer"),
+                                trainer_state["optimizer"])
+            state = checkpoint.read_tensors(folder, "state")
+            torch.set_rng_state(state.pop("rng.torch"))
+            self.task.load_state(trainer_state["position"], {k[len("task."):]: v for k, v in state.items()})
+            self.progress = Progress(**{k: trainer_state[k] for k in asdict(Progress())
+                                        if k in trainer_state or k in REQUIRED_PROGRESS})
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
+            raise RecurError(f"{folder}: the training state does not match this model and task ({err!s:.200}); "
+                             "the checkpoint was edited or is from another version") from None
 
     def _on_interrupt(self, signum, frame) -> None:
         if self._stop_requested:  # a second Ctrl-C: stop now

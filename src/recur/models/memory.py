@@ -1,0 +1,51 @@
+"""Refusing a model too big for this machine before allocating it: ``--hidden 100000`` is a
+160 GB LSTM, and PyTorch would start allocating it (or die) rather than say so.
+
+The model is first built on PyTorch's ``meta`` device, which records shapes and allocates nothing;
+training holds each parameter four times over (the weights, their gradients and Adam's two
+moments), so a model is refused when 4 × parameters × bytes per value exceeds the machine's memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from recur.errors import RecurError
+
+COPIES_WHEN_TRAINING = 4  # weights, gradients, two optimizer moments
+
+
+def machine_memory_bytes() -> int | None:
+    """Physical memory, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def training_bytes(build: Callable[[], nn.Module]) -> int | None:
+    """Bytes to train the module ``build()`` makes, measured on the meta device (None if the module
+    cannot be built there, e.g. an initialiser that needs real numbers)."""
+    try:
+        with torch.device("meta"):
+            probe = build()
+    except RecurError:
+        raise
+    except Exception:  # noqa: BLE001 - a probe that cannot run on meta is simply not measured
+        return None
+    return COPIES_WHEN_TRAINING * sum(p.numel() * p.element_size() for p in probe.parameters())
+
+
+def build_within_memory(build: Callable[[], nn.Module], what: str, memory: int | None = None) -> nn.Module:
+    """``build()``, unless training what it builds needs more than the machine's memory: then one
+    line naming ``what`` (the settings that size it), the need and the memory."""
+    memory = machine_memory_bytes() if memory is None else memory
+    need = training_bytes(build)
+    if need is not None and memory is not None and need > memory:
+        raise RecurError(f"{what} needs about {need / 2**30:,.0f} GiB to train (weights, gradients, optimizer "
+                         f"moments); this machine has {memory / 2**30:,.0f} GiB: choose a smaller size")
+    return build()
