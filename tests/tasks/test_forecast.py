@@ -50,7 +50,7 @@ def test_the_training_loss_is_mse_or_mae_and_picks_best_by_itself():
     scores = {loss: t.evaluate() for loss, t in task.items()}
     assert scores["mse"]["loss"] == scores["mse"]["mse"] and scores["mae"]["loss"] == scores["mae"]["mae"]
     assert scores["mse"]["mae"] == scores["mae"]["mae"]  # the same weights: the same errors
-    with pytest.raises(RecurError, match="unknown loss 'huber'; choose one of mse, mae"):
+    with pytest.raises(RecurError, match="unknown loss 'huber'; choose one of: mse, mae"):
         forecast.new_task(None, {"series": "airline", "loss": "huber"}, {"hidden": 8})
     with pytest.raises(RecurError, match="--loss mae: a esn encoder is not trained.*ridge regression"):
         forecast.new_task(None, {"series": "airline", "loss": "mae"}, {"cell": "esn", "hidden": 8})

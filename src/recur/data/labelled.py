@@ -9,10 +9,13 @@ with integer labels. Bad data is refused with one line naming the file, the line
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from recur.data.text import read_text
 from recur.errors import RecurError
+
+INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits; more than 18 is no label either
 
 
 def parse_labelled(text: str, source: str = "text", labels: range | None = None) -> list[tuple[int, str]]:
@@ -26,7 +29,7 @@ def parse_labelled(text: str, source: str = "text", labels: range | None = None)
         label = label.strip()
         if number == 1 and label.lower() in ("label", "sentence"):  # a TSV header
             continue
-        if not label.lstrip("-").isdigit():
+        if not INTEGER.fullmatch(label):  # not str.isdigit, which passes "²" and lets "--1" through lstrip
             raise RecurError(f"{source}, line {number}: expected 'label sentence' with an integer label, "
                              f"got {line[:60]!r}")
         if int(label) not in labels:

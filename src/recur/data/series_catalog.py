@@ -33,14 +33,18 @@ class SeriesSpec:
     about: str = ""
 
     def borders(self, rows: int) -> tuple[int, int, int]:
+        if rows < self.min_rows:
+            raise RecurError(f"series {self.name} needs at least {self.min_rows} rows for its split, got {rows}")
         if self.fixed_borders is not None:
-            train_end, val_end, test_end = self.fixed_borders
-        else:
-            val, test = self.held_out
-            train_end, val_end, test_end = rows - val - test, rows - test, rows
-        if test_end > rows or train_end < 1:
-            raise RecurError(f"series {self.name} needs at least {test_end} rows for its split, got {rows}")
-        return train_end, val_end, test_end
+            return self.fixed_borders
+        val, test = self.held_out
+        return rows - val - test, rows - test, rows
+
+    @property
+    def min_rows(self) -> int:
+        """The fewest rows the split can be made of: the published split's end, or one training row
+        before the held-out ones (a task needs more: a whole window, see ``recur.tasks.forecast``)."""
+        return self.fixed_borders[2] if self.fixed_borders is not None else sum(self.held_out) + 1
 
     def path(self) -> Path:
         return asset_path(*self.asset.split("/"))

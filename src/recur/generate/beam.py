@@ -10,17 +10,20 @@ are compared by the length-normalised score of Wu et al. (2016, GNMT, eq. 14):
 
     score / lp(n),   lp(n) = ((5 + n) / 6)^α
 
-α = 0 compares raw log-probabilities, which favour short outputs; larger α favours longer ones.
-Without a stop token every hypothesis has the same length, and the raw score decides. Width 1
-is greedy decoding.
+α = 0 compares raw log-probabilities, which favour short outputs; larger α favours longer ones
+(GNMT tunes α in [0.6, 1]; α is taken from 0 to ``MAX_ALPHA``, past which lp(n) overflows for long
+outputs). Without a stop token every hypothesis has the same length, and the raw score decides.
+Width 1 is greedy decoding.
 """
 
 from __future__ import annotations
 
 import torch
 
-from recur.errors import RecurError, require_positive
+from recur.checks import check_value
 from recur.generate.stepper import stepper_for
+
+MAX_ALPHA = 10.0
 
 
 def length_penalty(length: int, alpha: float) -> float:
@@ -32,9 +35,8 @@ def beam_search(model, prime: torch.Tensor, length: int, width: int = 5, alpha: 
                 stop: int | None = None, precision: str = "fp32") -> list[int]:
     """At most ``length`` ids after ``prime [P]``: the best hypothesis found (ending with ``stop`` if
     it stopped). ``precision``: the engine's weights, where the model runs on it."""
-    require_positive("beam width", width)
-    if alpha < 0:
-        raise RecurError(f"length-penalty alpha must be 0 or more, got {alpha}")
+    check_value("beam width", width, int, {"at_least": 1})
+    check_value("length-penalty alpha", alpha, float, {"at_least": 0, "at_most": MAX_ALPHA})
     model.eval()
     step = stepper_for(model, width, precision)
     for token in prime[:-1].tolist():

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from recur.generate.sampling import sample_next
+from recur.generate.sampling import is_greedy, sample_next
 
 try:
     from recur.generate import _kernels
@@ -200,6 +200,8 @@ def sample(logits: np.ndarray, temperature: float, top_k: int | None, top_p: flo
     if not _compiled(logits):
         return sample_next(logits, temperature, top_k, top_p, uniforms)
     ids = np.empty(logits.shape[0], np.int64)
-    _kernels.sample(logits, *logits.shape, float(temperature), top_k or 0, 1.0 if top_p is None else float(top_p),
+    temperature = 0.0 if is_greedy(temperature) else float(temperature)
+    top_k = 0 if top_k is None or top_k >= logits.shape[1] else top_k  # a top-k of V or more keeps every token
+    _kernels.sample(logits, *logits.shape, temperature, top_k, 1.0 if top_p is None else float(top_p),
                     np.ascontiguousarray(uniforms, np.float64), ids)
     return ids

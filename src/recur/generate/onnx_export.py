@@ -12,6 +12,7 @@ fused kernel are exported from the eager loop, which is plain tensor operations.
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from pathlib import Path
 
@@ -36,8 +37,16 @@ class OneStep(nn.Module):
         return (logits[:, -1], *new_state)
 
 
+def require_onnx() -> None:
+    """Refuse in one line, saying what to install, where the optional ``onnx`` package is missing
+    (PyTorch's exporter needs it; ``onnxruntime`` only runs the file)."""
+    if importlib.util.find_spec("onnx") is None:
+        raise RecurError("exporting to ONNX needs onnx, which is not installed: pip install 'recur[onnx]'")
+
+
 def export_onnx(model, path: Path, opset: int = 17) -> list[str]:
     """Write ``model``'s step to ``path`` (temp file, then rename); returns the input names."""
+    require_onnx()
     rnn = model.rnn
     if rnn.bidirectional:
         raise RecurError("a bidirectional model has no left-to-right step to export")

@@ -1,6 +1,8 @@
 """Choosing the next token from logits: pure functions over NumPy arrays, easy to test alone.
 
-    temperature T:  p_i ∝ exp(z_i / T)          (T = 0 means greedy: argmax z)
+    temperature T:  p_i ∝ exp(z_i / T)          (T = 0 means greedy: argmax z; so does any T below
+                                                 GREEDY_BELOW, where z / T would overflow long before T
+                                                 reaches 0 and the draw is the argmax already)
     top-k:          keep the k largest z_i (ties with the k-th kept), drop the rest
     top-p (nucleus, Holtzman et al. 2020): keep the smallest set of most likely tokens whose
                     probability sums to at least p (ties with the least likely kept token kept)
@@ -15,18 +17,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from recur.errors import RecurError
+from recur.checks import check_value
 
 NUCLEUS_SLACK = 1e-9  # relative; the same in csrc/sample.c
+GREEDY_BELOW = 1e-6  # a temperature below this is greedy, as 0 is (a gap of 1e-5 in logits is then e^-10)
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if temperature < 0:
-        raise RecurError(f"temperature must be 0 (greedy) or positive, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise RecurError(f"top-k must be at least 1, got {top_k}")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise RecurError(f"top-p must be in (0, 1], got {top_p}")
+    """Refuse settings no draw can use: a temperature below 0 (0 is greedy), a top-k below 1, a
+    top-p outside (0, 1], a value that is not a finite number."""
+    check_value("temperature", temperature, float, {"at_least": 0})
+    check_value("top-k", top_k, int | None, {"at_least": 1})
+    check_value("top-p", top_p, float | None, {"above": 0, "at_most": 1})
+
+
+def is_greedy(temperature: float) -> bool:
+    """True for temperature 0 and for temperatures too small to divide logits by (``GREEDY_BELOW``)."""
+    return temperature < GREEDY_BELOW
 
 
 def filter_logits(logits, top_k: int | None = None, top_p: float | None = None) -> np.ndarray:
@@ -52,7 +59,7 @@ def sample_next(logits, temperature: float = 1.0, top_k: int | None = None, top_
                 uniforms: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
     """One id per row of ``logits [B, V]`` -> ``[B]`` int64, drawn with ``uniforms [B]`` (or from ``rng``)."""
     logits = np.asarray(logits)
-    if temperature == 0:
+    if is_greedy(temperature):
         return logits.argmax(axis=-1)
     if uniforms is None:
         uniforms = (rng or np.random.default_rng()).random(logits.shape[0])

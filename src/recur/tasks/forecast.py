@@ -26,10 +26,11 @@ from pathlib import Path
 
 import torch
 
+from recur.checks import check_config
 from recur.data.batches import EpochOrder
 from recur.data.series_catalog import SERIES, SeriesSpec, series_spec
 from recur.data.table import Table, read_table
-from recur.errors import RecurError, require_positive
+from recur.errors import RecurError
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 from recur.models.naive_forecasts import persistence, seasonal_naive
 from recur.modes import evaluation_mode
@@ -45,24 +46,18 @@ class ForecastDataConfig:
     series: str = field(default="etth1", metadata={"choices": tuple(SERIES), "help": "a bundled series"})
     features: str = field(default="target", metadata={
         "choices": FEATURES, "help": "target: the target column from its own past; all: every column"})
-    horizon: int | None = field(default=None, metadata={"help": "steps forecast", "default_text": "the series'"})
-    seq_len: int | None = field(default=None, metadata={"help": "steps read", "default_text": "the series'"})
-    batch_size: int = 64
+    horizon: int | None = field(default=None, metadata={"help": "steps forecast", "default_text": "the series'",
+                                                        "at_least": 1})
+    seq_len: int | None = field(default=None, metadata={"help": "steps read", "default_text": "the series'",
+                                                        "at_least": 1})
+    batch_size: int = field(default=64, metadata={"at_least": 1})
     loss: str = field(default="mse", metadata={"choices": tuple(LOSSES), "help": "the training objective"})
     # a CSV given with --data, recorded for resume and eval ("" = the bundled file)
     source: str = field(default="", metadata={"flag": False})
     shuffle_seed: int = field(default=0, metadata={"flag": False})
 
     def __post_init__(self):
-        series_spec(self.series)
-        if self.features not in FEATURES:
-            raise RecurError(f"unknown features {self.features!r}; choose one of {', '.join(FEATURES)}")
-        if self.loss not in LOSSES:
-            raise RecurError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        require_positive("batch size", self.batch_size)
-        for name in ("horizon", "seq_len"):
-            if getattr(self, name) is not None:
-                require_positive(name.replace("_", " "), getattr(self, name))
+        check_config(self)
 
     def resolved(self) -> ForecastDataConfig:
         """This config with the series' defaults written in."""
@@ -134,6 +129,28 @@ def series_table(data: ForecastDataConfig) -> Table:
     return read_table(path, data.columns())
 
 
+def training_borders(data: ForecastDataConfig, table: Table) -> tuple[int, int, int]:
+    """The series' split of ``table`` (``train_end, val_end, test_end``), refusing a table too short
+    to train on: a whole training window (``seq_len`` read, ``horizon`` forecast) must lie in the
+    training rows and a validation window's forecast in the validation rows."""
+    spec = series_spec(data.series)
+    window = data.seq_len + data.horizon
+    if spec.fixed_borders is None:  # the held-out rows are the file's last ones, the rest trains
+        needed = window + sum(spec.held_out)
+        if len(table) < needed:
+            raise RecurError(f"{table.source}: {len(table)} rows; series {spec.name} needs at least {needed} to train "
+                             f"({window} for one training window of {data.seq_len} read and {data.horizon} forecast, "
+                             f"then {sum(spec.held_out)} held out)")
+    train_end, val_end, test_end = spec.borders(len(table))
+    if train_end < window:
+        raise RecurError(f"series {spec.name} has {train_end} training rows, fewer than one window of "
+                         f"{data.seq_len} read and {data.horizon} forecast")
+    if val_end - train_end < data.horizon:
+        raise RecurError(f"--horizon {data.horizon} is longer than the {val_end - train_end} validation rows of "
+                         f"series {spec.name}")
+    return train_end, val_end, test_end
+
+
 class ForecastTask:
     """Trainer-facing: shuffled minibatches of training windows, scored by the training loss on
     the validation windows."""
@@ -143,8 +160,7 @@ class ForecastTask:
     def __init__(self, model_config: ForecasterConfig, data: ForecastDataConfig, scaling: Scaling, table: Table):
         self.model_config, self.data, self.scaling = model_config, data, scaling
         self.model = SequenceForecaster(model_config)
-        spec = series_spec(data.series)
-        train_end, val_end, _ = spec.borders(len(table))
+        train_end, val_end, _ = training_borders(data, table)
         z = scaling.apply(table.values)
         self.train_x, self.train_y = windows(z[:train_end], data.seq_len, data.horizon)
         self.val_x, self.val_y = windows(z[:val_end], data.seq_len, data.horizon, first_origin=train_end)
@@ -187,7 +203,7 @@ def new_task(data_path: str | None, data_options: dict, model_options: dict) -> 
     source = str(Path(data_path).expanduser().resolve()) if data_path else ""
     data = ForecastDataConfig(**data_options, source=source).resolved()
     table = series_table(data)
-    train_end, _, _ = series_spec(data.series).borders(len(table))
+    train_end, _, _ = training_borders(data, table)
     scaling = Scaling.of(table.values[:train_end])
     model = ForecasterConfig(channels=len(data.columns()), horizon=data.horizon, **model_options)
     return ForecastTask(model, data, scaling, table)

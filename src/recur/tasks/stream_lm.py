@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import torch
 from torch.nn import functional as F
 
+from recur.checks import check_value
 from recur.data import TextStream
 from recur.errors import RecurError
 from recur.generate import stream_ids
@@ -73,6 +74,11 @@ class StreamLM:
     scores it. Subclasses say what a token is: ``unit``, ``pieces`` (ids to text, one piece per id),
     ``context`` (a prime's ids), ``stop_id`` and ``evaluate``.
 
+    One rule for the prime: ``generate``, ``generate_many``, ``stream`` and ``beam`` return only the
+    text generated after it, never the prime itself, so ``prime + lm.generate(prime)`` is the whole
+    text (a word model's pieces start with their space). ``recur sample`` and the ``recur serve``
+    page show the prime, then that text.
+
     ``precision`` is the generation engine's weight format (``fp32``, ``bf16``, ``int8``; see
     ``recur.generate.engine``); evaluation always runs the model as trained."""
 
@@ -83,13 +89,13 @@ class StreamLM:
 
     def generate(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None, seed: int | None = None) -> str:
-        """The text of the ``length`` tokens that follow ``prime`` (not including it). With no prime
-        the model starts as after a line break."""
+        """The text of the ``length`` tokens generated after ``prime``, without the prime. With no
+        prime the model starts as after a line break (a word model: after a sentence)."""
         return self.generate_many(prime, length, temperature, top_k, top_p, seed, samples=1)[0]
 
     def generate_many(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
                       top_p: float | None = None, seed: int | None = None, samples: int = 1) -> list[str]:
-        """``samples`` independent continuations of ``prime``, drawn together as one batch."""
+        """``samples`` independent continuations of ``prime`` (each without it), drawn together as one batch."""
         texts = [[] for _ in range(samples)]
         for pieces in self.stream(prime, length, temperature, top_k, top_p, seed, samples):
             for text, piece in zip(texts, pieces):
@@ -98,18 +104,17 @@ class StreamLM:
 
     def stream(self, prime: str = "", length: int = 500, temperature: float = 1.0, top_k: int | None = None,
                top_p: float | None = None, seed: int | None = None, samples: int = 1) -> Iterator[list[str]]:
-        """Each step's text, one piece per sample, as soon as it is drawn."""
-        if length < 0:
-            raise RecurError(f"length must be 0 or more, got {length}")
+        """Each step's text after ``prime``, one piece per sample, as soon as it is drawn."""
+        check_value("length", length, int, {"at_least": 0})
         for ids in stream_ids(self.model, self.context(prime), length, temperature, top_k, top_p, seed, samples,
                               self.precision):
             yield self.pieces(ids)
 
     def beam(self, prime: str = "", length: int = 500, width: int = 5, alpha: float = 0.6,
              stop: str | None = None) -> str:
-        """The most likely continuation found by beam search, ending early at ``stop`` if it occurs."""
-        if length < 0:
-            raise RecurError(f"length must be 0 or more, got {length}")
+        """The most likely continuation of ``prime`` (without it) found by beam search, ending early
+        at ``stop`` if it occurs."""
+        check_value("length", length, int, {"at_least": 0})
         stop_id = None if stop is None else self.stop_id(stop)
         ids = beam_search(self.model, self.context(prime), length, width, alpha, stop_id, self.precision)
         return "".join(self.pieces(ids))

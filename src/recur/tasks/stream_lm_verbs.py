@@ -8,30 +8,48 @@ import json
 import sys
 from pathlib import Path
 
+from recur.checks import number_flag
 from recur.errors import RecurError
+from recur.generate.beam import MAX_ALPHA
 from recur.generate.kernels import set_threads, usable_cores
+from recur.generate.sampling import GREEDY_BELOW
 from recur.tasks.spec import Verb
 from recur.tasks.stream_lm import StreamLM
 
 
+MAX_LENGTH = 1_000_000  # tokens a sample may run to: hours of --stream, not an endless loop
+MAX_SAMPLES, MAX_BEAM, MAX_THREADS = 1_000, 1_000, 256  # each a batch of states (or threads) held at once
+SAMPLE_HEADER = "==> sample {number} of {count} <=="  # as head(1) heads each of several files
+
+
 def sample_arguments(sample) -> None:
-    sample.add_argument("--prime", default="", help="text to start from (printed first)")
-    sample.add_argument("--length", type=int, default=500,
-                        help="tokens to generate: characters, or words for wordlm (default 500)")
-    sample.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (default 1.0)")
-    sample.add_argument("--top-k", type=int, default=None)
-    sample.add_argument("--top-p", type=float, default=None)
-    sample.add_argument("--seed", type=int, default=None, help="same seed, same text")
-    sample.add_argument("--samples", type=int, default=1, help="independent samples drawn as one batch (default 1)")
+    sample.add_argument("--prime", default="",
+                        help="text to start from; it is printed before the text generated after it (the Python "
+                             "API's generate returns the generated text alone)")
+    sample.add_argument("--length", type=number_flag(int, at_least=0, at_most=MAX_LENGTH), default=500,
+                        help=f"tokens to generate: characters, or words for wordlm (default 500, at most "
+                             f"{MAX_LENGTH:,})")
+    sample.add_argument("--temperature", type=number_flag(float, at_least=0), default=1.0,
+                        help=f"0 = greedy, and so is any temperature below {GREEDY_BELOW:g} (default 1.0)")
+    sample.add_argument("--top-k", type=number_flag(int, at_least=1), default=None,
+                        help="draw from the K most likely tokens only")
+    sample.add_argument("--top-p", type=number_flag(float, above=0, at_most=1), default=None,
+                        help="draw from the most likely tokens that hold P of the probability (nucleus)")
+    sample.add_argument("--seed", type=number_flag(int, at_least=0), default=None, help="same seed, same text")
+    sample.add_argument("--samples", type=number_flag(int, at_least=1, at_most=MAX_SAMPLES), default=1,
+                        help="independent samples drawn as one batch (default 1); with more than one, each "
+                             "follows a line '" + SAMPLE_HEADER.format(number="I", count="N") + "' and ends "
+                             "with a line break")
     sample.add_argument("--stream", action="store_true", help="print each token as it is drawn")
-    sample.add_argument("--beam", type=int, default=None, metavar="WIDTH",
+    sample.add_argument("--beam", type=number_flag(int, at_least=1, at_most=MAX_BEAM), default=None,
+                        metavar="WIDTH",
                         help="beam search instead of sampling: the most likely text found with WIDTH hypotheses "
                              "(temperature, top-k/p and seed do not apply)")
     sample.add_argument("--stop", default=None,
                         help="with --beam: a token that ends a hypothesis, e.g. '.' (or '<eos>' for wordlm)")
-    sample.add_argument("--alpha", type=float, default=0.6,
-                        help="with --beam: length normalisation ((5+n)/6)^alpha (default 0.6)")
-    sample.add_argument("--threads", type=int, default=None,
+    sample.add_argument("--alpha", type=number_flag(float, at_least=0, at_most=MAX_ALPHA), default=0.6,
+                        help=f"with --beam: length normalisation ((5+n)/6)^alpha, 0 to {MAX_ALPHA:g} (default 0.6)")
+    sample.add_argument("--threads", type=number_flag(int, at_least=1, at_most=MAX_THREADS), default=None,
                         help="cores for the generation engine's matrix products (default: the usable cores, up to 2)")
     sample.add_argument("--precision", choices=["fp32", "bf16", "int8"], default="fp32",
                         help="weights of the generation engine: bf16 and int8 are smaller and faster, and cost a "
@@ -39,18 +57,15 @@ def sample_arguments(sample) -> None:
 
 
 def run_sample(lm: StreamLM, args) -> int:
-    if args.length < 0:
-        raise RecurError(f"--length must be 0 or more, got {args.length}")
-    if args.samples < 1:
-        raise RecurError(f"--samples must be at least 1, got {args.samples}")
+    """Print the prime, then the text generated after it (``StreamLM``'s rule: the library returns the
+    continuation, a face shows the prime before it). A closed pipe (``| head``) raises
+    ``BrokenPipeError`` out of here untouched, for ``recur.cli`` to end quietly."""
     if args.stream and args.samples > 1:
         raise RecurError("--stream prints one sample as it goes; drop --samples or --stream")
     if args.beam is not None and (args.stream or args.samples > 1):
         raise RecurError("--beam finds one best text; it takes neither --stream nor --samples")
     if args.stop is not None and args.beam is None:
         raise RecurError("--stop applies to --beam")
-    if args.threads is not None and args.threads < 1:
-        raise RecurError(f"--threads must be at least 1, got {args.threads}")
     set_threads(args.threads or min(2, usable_cores()))
     lm.precision = args.precision
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
@@ -62,9 +77,13 @@ def run_sample(lm: StreamLM, args) -> int:
         for chars in lm.stream(*settings):
             sys.stdout.write(chars[0])
             sys.stdout.flush()
-    else:  # several samples are separated by a blank line
+    elif args.samples == 1:
+        sys.stdout.write(args.prime + lm.generate(*settings))
+    else:  # a blank line could be part of a text: each sample is headed by its number instead
         texts = lm.generate_many(*settings, samples=args.samples)
-        sys.stdout.write("\n\n".join(args.prime + text for text in texts))
+        end = ""
+        for number, text in enumerate(texts, start=1):
+            sys.stdout.write(f"{SAMPLE_HEADER.format(number=number, count=len(texts))}\n{args.prime}{text}\n")
     sys.stdout.write(end)
     sys.stdout.flush()
     return 0
