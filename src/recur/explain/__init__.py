@@ -22,13 +22,13 @@ TOPICS: dict[str, Topic] = {module.TOPIC.name: module.TOPIC
 
 def explain(topic: str, out_dir: Path | None = None, options: Mapping[str, str] | None = None) -> Explanation:
     """Run one topic; ``options`` are its ``NAME=VALUE`` settings as text, ``out_dir`` where its
-    PNGs go (none are written without it). Unknown topics and options are refused naming the valid ones."""
+    PNGs go (none are written without it). The text ends with the topic's conclusion. Unknown topics
+    and options, and values of the wrong type or out of range, are refused naming the valid ones."""
     try:
         entry = TOPICS[topic]
     except KeyError:
         raise RecurError(f"unknown topic {topic!r}; choose one of: {', '.join(TOPICS)}") from None
-    values = entry.read_options(options or {})
-    return entry.run(values, None if out_dir is None else Path(out_dir))
+    return entry.explain(options or {}, None if out_dir is None else Path(out_dir))
 
 
 __all__ = ["TOPICS", "Explanation", "Option", "Topic", "explain"]

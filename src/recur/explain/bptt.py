@@ -1,10 +1,11 @@
-"""Seed 003's BPTT gradients, by hand (recur.reference) and by PyTorch autograd, side by side.
+"""The BPTT gradients of Saerom Park's lecture (seeds/003), by hand (recur.reference) and by PyTorch
+autograd, side by side.
 
-The network, on seed 002's "hell" → "ello" (one-hot inputs, vocabulary h, e, l, o):
+The network, on R. Venkatesh Babu's "hell" → "ello" (seeds/002; one-hot inputs, vocabulary h, e, l, o):
 
     c_t = tanh(b + U x_t + W c_{t-1}),   α_t = a + V c_t,   y_t = softmax(α_t),   L = -Σ_t l_t · log y_t
 
-and the seed's gradients:
+and the lecture's gradients:
 
     ∂L/∂V   = Σ_t (y_t − l_t) c_tᵀ
     ∂L/∂a   = Σ_t (y_t − l_t)
@@ -28,7 +29,9 @@ from torch.nn import functional as F
 
 from recur.cells import build_cell
 from recur.explain.layout import matrix, side_by_side
-from recur.explain.topic import Explanation, Option, Topic, whole
+from recur.explain.lectures import PARK
+from recur.explain.params import parameter_count
+from recur.explain.topic import Explanation, Topic, require_memory, seed_option, whole
 from recur.explain.training import seeded
 from recur.reference import elman_bptt, elman_forward, one_hot, readout_loss_and_grads
 
@@ -37,9 +40,9 @@ INPUTS, TARGETS = "hell", "ello"
 
 
 def memory_gradients(W: np.ndarray, hs: np.ndarray, dhs: np.ndarray) -> np.ndarray:
-    """∂L/∂c_t for every t [T, H], by the seed's recursion run backwards from the last step, where
+    """∂L/∂c_t for every t [T, H], by the lecture's recursion run backwards from the last step, where
     ``dhs[t] = Vᵀ (y_t − l_t)`` is the read-out's share (the reference engine keeps these inside its
-    backward loop, so the recursion is written out here as the seed writes it)."""
+    backward loop, so the recursion is written out here as the lecture writes it)."""
     dcs = np.zeros_like(hs)
     from_next = np.zeros(hs.shape[1])  # Wᵀ diag(1 − c_{t+1}²) ∂L/∂c_{t+1}; nothing after the last step
     for t in reversed(range(len(hs))):
@@ -79,7 +82,7 @@ def by_autograd(params: dict[str, np.ndarray], xs: np.ndarray, targets: np.ndarr
     return loss.item(), {name: g.numpy() for name, g in grads.items()}
 
 
-SHOWN = [  # (seed symbol, engine key, the seed's formula)
+SHOWN = [  # (the lecture's symbol, engine key, the lecture's formula)
     ("V", "V", "dL/dV = Σ_t (y_t − l_t) c_tᵀ"),
     ("a", "a", "dL/da = Σ_t (y_t − l_t)"),
     ("c_t", "c", "dL/dc_t = Wᵀ diag(1 − c_{t+1}²) dL/dc_{t+1} + Vᵀ (y_t − l_t)   (row t = 1 … T)"),
@@ -92,6 +95,8 @@ SHOWN = [  # (seed symbol, engine key, the seed's formula)
 def run(options: dict, out_dir: Path | None) -> Explanation:
     rng = np.random.default_rng(options["seed"])
     hidden, size = options["hidden"], len(VOCABULARY)
+    # float64 weights, their gradients by hand, and the autograd model's weights and gradients
+    require_memory(f"bptt with hidden={hidden}", 4 * parameter_count(1, size, hidden, size, bias=True), 8)
     shapes = {"weight_ih": (hidden, size), "weight_hh": (hidden, hidden), "bias_ih": (hidden,),
               "bias_hh": (hidden,), "V": (size, hidden), "a": (size,)}
     params = {name: rng.uniform(-1.0, 1.0, shape) for name, shape in shapes.items()}
@@ -100,7 +105,7 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     loss_hand, hand = by_hand(params, xs, targets)
     loss_auto, auto = by_autograd(params, xs, targets)
     differences = {}
-    lines = [f'Seed 003\'s BPTT on "{INPUTS}" → "{TARGETS}": one-hot inputs over [h, e, l, o], hidden {hidden}, '
+    lines = [f'The BPTT of {PARK} on "{INPUTS}" → "{TARGETS}": one-hot inputs over [h, e, l, o], hidden {hidden}, '
              f"weights uniform in [-1, 1] (seed {options['seed']}), float64.",
              f"L = -Σ_t l_t · log y_t: by hand {loss_hand:.12f}, autograd {loss_auto:.12f}"]
     for symbol, key, formula in SHOWN:
@@ -116,7 +121,17 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     return Explanation("\n".join(lines), numbers)
 
 
-TOPIC = Topic("bptt", "seed 003's BPTT formulas by recur.reference next to PyTorch autograd", run, {
-    "hidden": Option(whole(), "3", "hidden units (the seed's memory of 3 units)"),
-    "seed": Option(whole(0), "0", "seeds the random weights"),
+def conclude(numbers: dict) -> str:
+    worst = max(numbers["max_abs_difference"].values())
+    if worst > 1e-10:  # float64 rounding leaves ~1e-16; anything more is a wrong formula on one side
+        return f"By hand and by autograd the gradients differ by up to {worst:.1e}: one side is wrong."
+    unused = [VOCABULARY[k] for k in range(len(VOCABULARY)) if k not in {VOCABULARY.index(c) for c in INPUTS}]
+    return (f"By hand and by autograd the six gradients agree to {worst:.0e}, float64's rounding: the lecture's "
+            f"formulas are the gradients of L. The zero column of dL/dU is the letter {', '.join(unused)}, never an "
+            "input, so its column of U gets no gradient.")
+
+
+TOPIC = Topic("bptt", f"the BPTT formulas of {PARK} by recur.reference next to PyTorch autograd", run, conclude, {
+    "hidden": whole("3", "hidden units (the lecture's memory of 3 units)"),
+    "seed": seed_option("seeds the random weights"),
 })

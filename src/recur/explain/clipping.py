@@ -1,4 +1,5 @@
-"""Seed 003's gradient clipping pseudocode on an exploding gradient (Pascanu, Mikolov & Bengio 2013):
+"""The gradient clipping pseudocode of Saerom Park's lecture (seeds/003) on an exploding gradient
+(Pascanu, Mikolov & Bengio 2013):
 
     g ← ∂L/∂w
     if ||g|| > θ0:  g ← θ0 / ||g|| · g
@@ -13,14 +14,17 @@ The same net with scale < 1 shows the else branch.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recur.errors import RecurError
 from recur.explain.layout import table
-from recur.explain.topic import Explanation, Option, Topic, positive_real, whole
+from recur.explain.lectures import PARK
+from recur.explain.topic import Explanation, Option, Topic, seed_option, whole
 from recur.explain.training import seeded
 from recur.recurrent import Recurrent
 from recur.train.clipping import clip_by_global_norm, global_norm
@@ -57,9 +61,12 @@ def clip(scale: float, steps: int, seed: int, threshold: float) -> dict:
 
 def run(options: dict, out_dir: Path | None) -> Explanation:
     threshold, steps, seed = options["threshold"], options["steps"], options["seed"]
-    cases = {"exploding": clip(options["scale"], steps, seed, threshold),
-             "calm": clip(CALM_SCALE, steps, seed, threshold)}
-    lines = [f"Seed 003's clipping, θ0 = {threshold:g}, on an Elman ReLU net (hidden {HIDDEN}) with W = scale · I "
+    scale = options["scale"]
+    cases = {"exploding": clip(scale, steps, seed, threshold), "calm": clip(CALM_SCALE, steps, seed, threshold)}
+    if not math.isfinite(cases["exploding"]["norm_before"]):  # the state itself overflowed: nothing to show
+        raise RecurError(f"option scale={scale:g} over steps={steps} overflows float64 (the gradient grows like "
+                         f"scale^steps = 10^{steps * math.log10(scale):.0f}): choose a smaller scale or fewer steps")
+    lines = [f"The clipping of {PARK}, θ0 = {threshold:g}, on an Elman ReLU net (hidden {HIDDEN}) with W = scale · I "
              f"over {steps} steps, float64."]
     for name, r in cases.items():
         branch = (f"||g|| > θ0: g ← θ0/||g|| · g, factor {r['factor']:.3e}" if r["clipped"]
@@ -72,9 +79,23 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     return Explanation("\n".join(lines), {"threshold": threshold, "steps": steps, **cases})
 
 
-TOPIC = Topic("clipping", "seed 003's clipping pseudocode on an exploding gradient: norm to θ0, direction kept", run, {
-    "scale": Option(positive_real, "1.5", "W = scale · I; above 1 the gradient explodes"),
-    "steps": Option(whole(), "40", "sequence length"),
-    "threshold": Option(positive_real, "5.0", "θ0, the trainer's default --clip"),
-    "seed": Option(whole(0), "0", "seeds the weights and the sequence"),
-})
+def conclude(numbers: dict) -> str:
+    threshold, big, calm = numbers["threshold"], numbers["exploding"], numbers["calm"]
+    if big["clipped"]:
+        first = (f"Clipping takes ||g|| from {big['norm_before']:.3g} to θ0 = {threshold:g} with one factor for "
+                 f"every parameter, so the direction is kept (cosine {big['cosine']:.6f})")
+    else:
+        first = (f"At scale {big['scale']:g}, ||g|| = {big['norm_before']:.3g} is below θ0 = {threshold:g}, so "
+                 "nothing is clipped")
+    second = (f"a gradient below θ0, like the calm net's {calm['norm_before']:.3g}, is left alone" if not calm["clipped"]
+              else f"at this θ0 even the calm net's {calm['norm_before']:.3g} is clipped, the same way")
+    return f"{first}; {second}."
+
+
+TOPIC = Topic("clipping", f"the clipping pseudocode of {PARK} on an exploding gradient: norm to θ0, direction kept",
+              run, conclude, {
+                  "scale": Option(float, "1.5", "W = scale · I; above 1 the gradient explodes", {"above": 0}),
+                  "steps": whole("40", "sequence length", at_most=10_000),
+                  "threshold": Option(float, "5.0", "θ0, the trainer's default --clip", {"above": 0}),
+                  "seed": seed_option("seeds the weights and the sequence"),
+              })

@@ -1,4 +1,4 @@
-"""Seed 003's eigenvalue argument for vanishing and exploding gradients.
+"""The eigenvalue argument of Saerom Park's lecture (seeds/003) for vanishing and exploding gradients.
 
 Take the recurrence without input or nonlinearity, c_t = W c_{t-1}, and W = V Λ V⁻¹:
 
@@ -18,7 +18,8 @@ import numpy as np
 
 from recur.explain.figures import new_figure, save_png
 from recur.explain.layout import table
-from recur.explain.topic import Explanation, Option, Topic, whole
+from recur.explain.lectures import PARK
+from recur.explain.topic import Explanation, Topic, whole
 
 EIGENVECTORS = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])  # columns; det = 2
 C0 = np.array([1.1, 0.4, -0.5])  # = 0.1 v_1 + v_2 - 0.6 v_3: only a little along the leading eigenvector
@@ -36,7 +37,7 @@ def trajectory(W: np.ndarray, c0: np.ndarray, steps: int) -> np.ndarray:
 def case(eigenvalues: tuple[float, ...], steps: int) -> dict:
     W = EIGENVECTORS @ np.diag(eigenvalues) @ np.linalg.inv(EIGENVECTORS)
     cs = trajectory(W, C0, steps)
-    # The seed's closed form V Λᵗ V⁻¹ c_0 at the last step, against the repeated product.
+    # The lecture's closed form V Λᵗ V⁻¹ c_0 at the last step, against the repeated product.
     closed = EIGENVECTORS @ (np.array(eigenvalues) ** steps * np.linalg.solve(EIGENVECTORS, C0))
     computed = np.linalg.eigvals(W)
     computed = computed[np.argsort(-np.abs(computed))].real  # real by construction
@@ -51,7 +52,7 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     cases = {name: case(values, steps) for name, values in CASES.items()}
     shown = sorted({*range(0, steps + 1, max(1, steps // 10)), steps})
     rows = [[t, *(f"{cases[name]['norms'][t]:.4g}" for name in CASES)] for t in shown]
-    lines = ["Seed 003: c_t = W c_(t-1) = Wᵗ c_0 = V Λᵗ V⁻¹ c_0, with V's columns v_1, v_2, v_3 and",
+    lines = [f"From {PARK}:", "c_t = W c_(t-1) = Wᵗ c_0 = V Λᵗ V⁻¹ c_0, with V's columns v_1, v_2, v_3 and",
              "c_0 = [1.1, 0.4, -0.5] = 0.1 v_1 + v_2 - 0.6 v_3 (little along the leading v_1).", ""]
     for name, result in cases.items():
         lines.append(f"{name:>11}: eigenvalues of W {', '.join(f'{v:.3f}' for v in result['eigenvalues'])}; "
@@ -79,6 +80,22 @@ def plot(cases: dict, steps: int, out_dir: Path) -> Path:
     return save_png(figure, out_dir, "eigen")
 
 
-TOPIC = Topic("eigen", "seed 003's c_t = Wᵗ c_0: decay for eigenvalues below 1, explosion above", run, {
-    "steps": Option(whole(1, 1000), "30", "how many powers of W"),
+def conclude(numbers: dict) -> str:
+    shrink, grow, steps = numbers["contracting"], numbers["expanding"], numbers["steps"]
+    ratios = [case["norms"][-1] / case["norms"][0] for case in (shrink, grow)]
+    start = min(case["cosine_to_leading"][0] for case in (shrink, grow))
+    end = min(case["cosine_to_leading"][1] for case in (shrink, grow))
+    if end > 0.99:
+        turned = (f"in both, c_t has turned towards the leading eigenvector (|cos| from {start:.2f} to at least "
+                  f"{end:.3f}): what of c_0 lies elsewhere is discarded")
+    else:
+        turned = (f"after {steps} steps c_t has only begun to turn towards the leading eigenvector (|cos| from "
+                  f"{start:.2f} to {end:.2f}); more steps finish the job")
+    return (f"With every |λ| < 1, ||c_t|| shrinks to {ratios[0]:.2g} of ||c_0|| in {steps} steps; with every "
+            f"|λ| > 1 it grows {ratios[1]:.3g}-fold: a gradient carried back through W vanishes or explodes the "
+            f"same way. And {turned}.")
+
+
+TOPIC = Topic("eigen", f"c_t = Wᵗ c_0 of {PARK}: decay for eigenvalues below 1, explosion above", run, conclude, {
+    "steps": whole("30", "how many powers of W", at_most=1000),
 })

@@ -1,4 +1,5 @@
-"""Seed 002's character model: vocabulary [h, e, l, o], training sequence "hello".
+"""The character model of R. Venkatesh Babu's lecture (seeds/002): vocabulary [h, e, l, o], training
+sequence "hello".
 
     h_t = tanh(W_hh h_{t-1} + W_xh x_t),   y_t = W_hy h_t,   p_t = softmax(y_t)
 
@@ -16,19 +17,26 @@ import torch
 
 from recur.explain.figures import new_figure, save_png
 from recur.explain.layout import table
-from recur.explain.topic import Explanation, Option, Topic, choice, whole
-from recur.explain.training import seeded, train_briefly
+from recur.explain.lectures import BABU
+from recur.explain.params import char_model_count
+from recur.explain.topic import Explanation, Option, Topic, require_memory, seed_option, whole
+from recur.explain.training import TRAINING_COPIES, seeded, train_briefly
 from recur.tasks.charlm import CharDataConfig, CharLMTask
 
 VOCABULARY = "helo"  # the seed's order; recur's vocabulary is sorted, so columns are re-ordered to this
 WORD = "hello"
 REPEATS = 60  # "hellohello...": 300 characters, enough for a training and a validation split
+EMBEDDING = 4
+CELLS = ("elman", "lstm", "gru", "gru-seed")
 
 
 def run(options: dict, out_dir: Path | None) -> Explanation:
+    cell, hidden = options["cell"], options["hidden"]
+    size = char_model_count(cell, len(VOCABULARY), EMBEDDING, hidden)
+    require_memory(f"training the {cell} model with hidden={hidden}", TRAINING_COPIES * size, 4)
     with seeded(options["seed"]):
         task = CharLMTask.from_text(WORD * REPEATS, CharDataConfig(seq_len=10, batch_size=2, val_fraction=0.1),
-                                    cell=options["cell"], hidden=options["hidden"], layers=1, embedding=4)
+                                    cell=options["cell"], hidden=options["hidden"], layers=1, embedding=EMBEDDING)
         lm = train_briefly(task, options["steps"], lr=2e-2, seed=options["seed"])
     inputs, targets = WORD[:-1], WORD[1:]
     with torch.no_grad():
@@ -40,7 +48,8 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     rows = [[t + 1, x, *p, VOCABULARY[p.argmax()], target] for t, (x, p, target)
             in enumerate(zip(inputs, probabilities, targets))]
     lines = [
-        f'Seed 002: vocabulary [h, e, l, o], training sequence "hello"; model: {options["cell"]} cell, '
+        f'The four-letter model of {BABU}: vocabulary [h, e, l, o], training sequence "hello"; '
+        f'model: {options["cell"]} cell, '
         f'{options["hidden"]} hidden units, trained {options["steps"]} steps.',
         "Each row: the input character, p(next = each letter), the most likely letter, the true next letter.",
         "",
@@ -66,9 +75,20 @@ def plot(probabilities: np.ndarray, inputs: str, out_dir: Path) -> Path:
     return save_png(figure, out_dir, "hello")
 
 
-TOPIC = Topic("hello", "seed 002's [h,e,l,o] model trained on \"hello\": its per-step predictions", run, {
-    "cell": Option(choice("elman", "lstm", "gru", "gru-seed"), "elman", "the recurrent cell"),
-    "hidden": Option(whole(), "16", "hidden units"),
-    "steps": Option(whole(), "150", "training steps"),
-    "seed": Option(whole(0), "0", "seeds the initial weights and training"),
-})
+def conclude(numbers: dict) -> str:
+    """The second "l" is the point: the same input must be followed by "l" once and by "o" once."""
+    after_l = numbers["predicted"][2:4]  # the argmax after the first and the second "l"
+    if after_l == "lo":
+        return ('The two inputs "l" get different answers (l, then o): only the hidden state, which has seen '
+                '"he" or "hel" before, can tell them apart.')
+    return (f'The two inputs "l" are followed by {after_l[0]!r} and {after_l[1]!r}, not l then o: this model has '
+            "not learned the sequence yet (more steps or units would; the default run does).")
+
+
+TOPIC = Topic("hello", f'the [h,e,l,o] model of {BABU} trained on "hello": its per-step predictions',
+              run, conclude, {
+                  "cell": Option(str, "elman", "the recurrent cell", choices=CELLS),
+                  "hidden": whole("16", "hidden units"),
+                  "steps": whole("150", "training steps", at_most=10_000),
+                  "seed": seed_option("seeds the initial weights and training"),
+              })

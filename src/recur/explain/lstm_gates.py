@@ -1,6 +1,6 @@
 """An LSTM's gates over a sentence: what i, f, o, g and the memory c do, character by character.
 
-Seed 003's LSTM, in the order recur (and PyTorch) stacks the rows of ``weight_ih`` / ``weight_hh``:
+The LSTM of Saerom Park's lecture (seeds/003), in the order recur (and PyTorch) stacks the rows of ``weight_ih`` / ``weight_hh``:
 
     i_t = σ(b^(i) + U^(i) x_t + W^(i) m_{t-1})      input gate
     f_t = σ(b^(f) + U^(f) x_t + W^(f) m_{t-1})      forget gate
@@ -24,12 +24,17 @@ from recur.cells import LSTMCell
 from recur.errors import RecurError
 from recur.explain.figures import new_figure, save_png
 from recur.explain.layout import table
-from recur.explain.topic import Explanation, Option, Topic, text, whole
-from recur.explain.training import seeded, train_briefly
+from recur.checks import check_value
+from recur.explain.lectures import PARK
+from recur.explain.params import char_model_count
+from recur.explain.topic import Explanation, Option, Topic, require_memory, seed_option, whole
+from recur.explain.training import TRAINING_COPIES, seeded, train_briefly
 from recur.tasks import load
 from recur.tasks.charlm import CharDataConfig, CharLM, CharLMTask, load_training_text
 
-GATES = ("i", "f", "o", "g", "c")  # the seed's reading order; the weight rows are i, f, g, o
+GATES = ("i", "f", "o", "g", "c")  # the lecture's reading order; the weight rows are i, f, g, o
+EMBEDDING = 16
+MAX_SENTENCE = 1000  # characters: one table row each, and the heat map is unreadable long before
 
 
 @torch.no_grad()
@@ -73,23 +78,26 @@ def character_model(options: dict) -> tuple[CharLM, str]:
             raise RecurError(f"option model: {options['model']} is not a charlm LSTM checkpoint "
                              f"({type(lm).__name__}, cell {cell})")
         return lm, f"the checkpoint {options['model']}"
+    text = load_training_text("")
+    size = char_model_count("lstm", len(set(text)), EMBEDDING, options["hidden"])
+    require_memory(f"training an LSTM with hidden={options['hidden']}", TRAINING_COPIES * size, 4)
     with seeded(options["seed"]):
-        task = CharLMTask.from_text(load_training_text(""),
+        task = CharLMTask.from_text(text,
                                     CharDataConfig(seq_len=64, batch_size=16, val_fraction=0.01),
-                                    cell="lstm", hidden=options["hidden"], layers=1, embedding=16)
+                                    cell="lstm", hidden=options["hidden"], layers=1, embedding=EMBEDDING)
         lm = train_briefly(task, options["steps"], lr=1e-2, seed=options["seed"])
     return lm, (f"a 1-layer LSTM, hidden {options['hidden']}, trained {options['steps']} steps on "
                 "the bundled Tiny Shakespeare")
 
 
 def run(options: dict, out_dir: Path | None) -> Explanation:
-    lm, source = character_model(options)
     sentence = options["sentence"]
-    if not sentence:
-        raise RecurError("option sentence must not be empty")
+    check_value("option sentence's length", len(sentence), int, {"at_least": 1, "at_most": MAX_SENTENCE})
+    lm, source = character_model(options)
     ids = lm.vocab.encode(sentence, "option sentence")
     model = lm.model.double()  # float64, so the numbers returned satisfy the equations to ~1e-16
     cell = model.rnn.cells[0]  # the first layer: the one that reads the characters themselves
+    check_value("option units", options["units"], int, {"at_most": cell.hidden_size})
     gates = lstm_gates(cell, model.embed(ids))
     drift = difference_from_cell(cell, model.embed(ids), gates)
     # The units whose memory moves most over the sentence are the ones worth looking at.
@@ -129,11 +137,29 @@ def plot(gates: dict[str, torch.Tensor], units: list[int], sentence: str, out_di
     return save_png(figure, out_dir, "lstm-gates")
 
 
-TOPIC = Topic("lstm-gates", "an LSTM's gates i, f, o, g and memory c over a sentence, with a heat map", run, {
-    "model": Option(text, "", "a trained charlm LSTM checkpoint folder (default: train one for a few seconds)"),
-    "sentence": Option(text, "To be, or not to be: that is the question.", "the text read"),
-    "units": Option(whole(), "6", "units shown in the heat map"),
-    "hidden": Option(whole(), "64", "hidden units of the model trained by default"),
-    "steps": Option(whole(), "300", "training steps of the model trained by default"),
-    "seed": Option(whole(0), "0", "seeds the model trained by default"),
-})
+def conclude(numbers: dict) -> str:
+    drift = numbers["max_difference_from_cell"]
+    check = (f"The gates computed from the cell's parameters reproduce its own step to {drift:.0e}, so the table "
+             "is what the LSTM computes." if drift < 1e-10 else
+             f"The gates computed from the cell's parameters miss its own step by {drift:.1e}: one side is wrong.")
+    sentence, output = numbers["sentence"], numbers["mean"]["o"]
+    after_space = [o for ch, o in zip(sentence, output) if ch == " "]
+    elsewhere = [o for ch, o in zip(sentence, output) if ch != " "]
+    if not after_space or not elsewhere:
+        return check
+    low, high = sum(after_space) / len(after_space), sum(elsewhere) / len(elsewhere)
+    verb = "drops" if low < high - 0.05 else "rises" if low > high + 0.05 else "barely changes"
+    return (f"{check} In this model the output gate {verb} after a space: its mean is {low:.1f} after a space "
+            f"and {high:.1f} after the other characters.")
+
+
+TOPIC = Topic("lstm-gates", f"an LSTM's gates i, f, o, g and memory c over a sentence ({PARK}), with a heat map",
+              run, conclude, {
+                  "model": Option(str, "", "a trained charlm LSTM checkpoint folder (default: train one briefly)"),
+                  "sentence": Option(str, "To be, or not to be: that is the question.",
+                                     f"the text read, 1 to {MAX_SENTENCE} characters"),
+                  "units": whole("6", "units shown in the heat map, at most the hidden size"),
+                  "hidden": whole("64", "hidden units of the model trained by default"),
+                  "steps": whole("300", "training steps of the model trained by default", at_most=10_000),
+                  "seed": seed_option("seeds the model trained by default"),
+              })

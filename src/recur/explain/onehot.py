@@ -1,8 +1,9 @@
-"""Seed 003's one-hot input: a matrix-vector product that only picks a column.
+"""The one-hot input of Saerom Park's lecture (seeds/003): a matrix-vector product that only picks a
+column.
 
     U · x_{t=4} = U · [0, 0, 0, 1, 0]ᵀ = [0.6, 0.9, -0.8]ᵀ = U^(4)
 
-with the seed's U [3 × 5]. Multiplying by a one-hot x_t is the same as reading column t of U,
+with the lecture's U [3 × 5]. Multiplying by a one-hot x_t is the same as reading column t of U,
 which is why recur's language model keeps U as ``nn.Embedding`` (rows = Uᵀ's rows = U's columns)
 and looks the column up instead of spending 3 × 5 multiply-adds on zeros.
 """
@@ -15,15 +16,16 @@ import torch
 from torch import nn
 
 from recur.explain.layout import matrix, side_by_side
-from recur.explain.topic import Explanation, Option, Topic, whole
+from recur.explain.lectures import PARK
+from recur.explain.topic import Explanation, Topic, whole
 
-U = [[0.1, -0.3, 1.2, 0.6, -0.8],  # seed 003, [3 × 5]: 3 memory units, 5 input symbols
+U = [[0.1, -0.3, 1.2, 0.6, -0.8],  # the lecture's, [3 × 5]: 3 memory units, 5 input symbols
      [-0.2, 0.4, 0.5, 0.9, -0.1],
      [-0.1, 0.2, -0.7, -0.8, 0.3]]
 
 
 def run(options: dict, out_dir: Path | None) -> Explanation:
-    column = options["column"]  # 1-based, as the seed counts: x_{t=4} is the 4th symbol
+    column = options["column"]  # 1-based, as the lecture counts: x_{t=4} is the 4th symbol
     weights = torch.tensor(U, dtype=torch.float64)
     x = torch.zeros(weights.shape[1], dtype=torch.float64)
     x[column - 1] = 1.0
@@ -31,7 +33,7 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
     embedding = nn.Embedding.from_pretrained(weights.T)  # row k of the table = column k of U
     lookup = embedding(torch.tensor(column - 1))
     lines = [
-        f"Seed 003: a one-hot input x_(t={column}) times U [3 x 5].",
+        f"From {PARK}: a one-hot input x_(t={column}) times U [3 x 5].",
         "",
         "As a matrix-vector product:",
         "",
@@ -44,10 +46,18 @@ def run(options: dict, out_dir: Path | None) -> Explanation:
         f"the same numbers: max |product - lookup| = {float((product - lookup).abs().max()):.1g}; "
         f"the product spends {weights.numel()} multiply-adds, {weights.numel() - weights.shape[0]} of them on zeros",
     ]
-    numbers = {"U": U, "column": column, "x": x.tolist(), "product": product.tolist(), "lookup": lookup.tolist()}
+    numbers = {"U": U, "column": column, "x": x.tolist(), "product": product.tolist(), "lookup": lookup.tolist(),
+               "multiply_adds": weights.numel(), "on_zeros": weights.numel() - weights.shape[0]}
     return Explanation("\n".join(lines), numbers)
 
 
-TOPIC = Topic("onehot", "seed 003's U·x_(t=4) = [0.6, 0.9, -0.8]: a product and an embedding lookup", run, {
-    "column": Option(whole(1, len(U[0])), "4", "which one-hot input, 1 to 5 as the seed counts"),
+def conclude(numbers: dict) -> str:
+    same = "the same numbers" if numbers["product"] == numbers["lookup"] else "the same numbers up to rounding"
+    return (f"Multiplying U by a one-hot x only reads column {numbers['column']} of U: the lookup gives {same} "
+            f"without the {numbers['on_zeros']} multiply-adds on zeros, which is why recur's language model keeps "
+            "U as an embedding table.")
+
+
+TOPIC = Topic("onehot", f"U·x_(t=4) = [0.6, 0.9, -0.8] of {PARK}: a product and an embedding lookup", run, conclude, {
+    "column": whole("4", "which one-hot input, 1 to 5 as the lecture counts", at_most=len(U[0])),
 })

@@ -12,6 +12,8 @@ import torch
 from recur.tasks import load
 from recur.train import Trainer, TrainConfig
 
+TRAINING_COPIES = 4  # training holds every parameter four times: weights, gradients, Adam's two moments
+
 
 @contextlib.contextmanager
 def seeded(seed: int):
