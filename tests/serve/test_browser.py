@@ -33,15 +33,26 @@ def browser(tmp_path):
 
 
 @pytest.fixture
-def served(charlm):
-    """The real server: uvicorn on 127.0.0.1, a free port, in a thread."""
-    sock = listen("127.0.0.1", 0)
-    server = server_for(create_app(charlm, "tiny"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    yield url_of(sock)
-    server.should_exit = True
-    thread.join(10)
+def serve(charlm):
+    """``serve(token=None)``: the real server, uvicorn on 127.0.0.1, a free port, in a thread; its URL."""
+    servers = []
+
+    def start(token: str | None = None) -> str:
+        sock = listen("127.0.0.1", 0)
+        servers.append(server_for(create_app(charlm, "tiny", token=token)))
+        thread = threading.Thread(target=servers[-1].run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        servers[-1].thread = thread
+        return url_of(sock)
+    yield start
+    for server in servers:
+        server.should_exit = True
+        server.thread.join(10)
+
+
+@pytest.fixture
+def served(serve):
+    return serve()
 
 
 def text_of(driver, element_id: str) -> str:
@@ -85,3 +96,20 @@ def test_generate_then_view_the_cells(browser, served, charlm):
     browser.find_elements(By.CSS_SELECTOR, "tr.unit")[1].click()  # a top-correlated unit, by clicking its row
     clicked = browser.find_elements(By.CSS_SELECTOR, "tr.unit")[1].get_attribute("data-unit")
     assert Select(browser.find_element(By.ID, "unit")).first_selected_option.text == clicked
+
+
+def test_a_page_opened_with_its_token_sends_it(browser, serve, charlm):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    token = "a-token-only-this-test-knows"
+    url = serve(token)
+    browser.get(url)
+    assert "needs its token" in browser.find_element(By.TAG_NAME, "body").text  # the 401's JSON, shown as text
+    browser.get(url + "?token=" + token)
+    for field, value in (("length", "40"), ("seed", "3")):
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
+    browser.find_element(By.ID, "generate").click()
+    WebDriverWait(browser, 10).until(lambda d: "characters in" in text_of(d, "generate-status"))
+    assert text_of(browser, "out-text") == charlm.generate("", 40, 1.0, seed=3)
