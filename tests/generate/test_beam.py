@@ -53,5 +53,6 @@ def test_more_beams_than_tokens_and_bad_settings():
     assert len(beam_search(model, torch.tensor([1]), 5, width=20)) == 5
     with pytest.raises(RecurError, match="beam width"):
         beam_search(model, torch.tensor([1]), 5, width=0)
-    with pytest.raises(RecurError, match="alpha"):
-        beam_search(model, torch.tensor([1]), 5, alpha=-1)
+    for alpha in (-1, float("nan"), float("inf"), 11):  # past 10, lp(n) = ((5 + n) / 6)^alpha overflows
+        with pytest.raises(RecurError, match="alpha"):
+            beam_search(model, torch.tensor([1]), 5, alpha=alpha)

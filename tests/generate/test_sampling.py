@@ -6,6 +6,7 @@ import torch
 
 from recur.errors import RecurError
 from recur.generate import filter_logits, generate_ids, sample_next
+from recur.generate.sampling import GREEDY_BELOW
 from recur.models import LanguageModel, LanguageModelConfig
 
 LOGITS = np.log([[0.5, 0.3, 0.15, 0.05]])
@@ -56,6 +57,10 @@ def test_low_temperature_concentrates_high_temperature_spreads():
 
 @pytest.mark.parametrize("bad, message", [
     (dict(temperature=-1), "temperature"), (dict(top_k=0), "top-k"), (dict(top_p=1.5), "top-p"),
+    (dict(temperature=float("nan")), "temperature must be a finite number"),
+    (dict(temperature=float("inf")), "temperature must be a finite number"),
+    (dict(top_p=float("nan")), "top-p must be a finite number"), (dict(top_k=2.5), "top-k must be an integer"),
+    (dict(top_k=True), "top-k must be an integer"),
 ])
 def test_bad_sampling_settings_refused(bad, message):
     model = LanguageModel(LanguageModelConfig(vocab_size=5, hidden=8, layers=1, embedding=4))
@@ -69,3 +74,23 @@ def test_same_seed_same_ids_and_exact_length():
     b = generate_ids(model, torch.tensor([1, 2]), 40, seed=5)
     c = generate_ids(model, torch.tensor([1, 2]), 40, seed=6)
     assert a == b and a != c and len(a) == 40
+
+
+@pytest.mark.parametrize("temperature", [GREEDY_BELOW / 2, 1e-300, 5e-324])
+def test_temperatures_below_the_threshold_are_greedy(path, seeded_lm, temperature):
+    """Dividing logits by 1e-320 overflows to inf and the draw became garbage; below ``GREEDY_BELOW``
+    a temperature is greedy, as 0 is, on the compiled loop and in NumPy alike."""
+    model = seeded_lm()
+    greedy = generate_ids(model, torch.tensor([3, 1]), 30, temperature=0)
+    assert len(set(greedy)) > 1
+    assert generate_ids(model, torch.tensor([3, 1]), 30, temperature=temperature, seed=4) == greedy
+    assert sample_next(np.array([[0.1, 2.0, -1.0]]), temperature=temperature).tolist() == [1]
+
+
+def test_a_top_k_beyond_the_vocabulary_keeps_every_token(path, seeded_lm):
+    """--top-k 10**30 reached the compiled loop as an overflowing C integer; a top-k of V or more
+    is no filter at all."""
+    model = seeded_lm()
+    plain = generate_ids(model, torch.tensor([3]), 30, seed=4)
+    for top_k in (11, 10**30):
+        assert generate_ids(model, torch.tensor([3]), 30, top_k=top_k, seed=4) == plain

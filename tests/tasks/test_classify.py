@@ -7,6 +7,8 @@ import pytest
 
 from recur.cli import main
 from recur.data.labelled import parse_labelled
+from recur.data.vocab import UNK
+from recur.errors import RecurError
 from recur.tasks import classify
 
 TINY = ["--hidden", "32", "--embedding", "32", "--batch-size", "32", "--dropout", "0.2"]
@@ -51,3 +53,39 @@ def test_shell_predict_resume_and_refusals(small_sst, tmp_path, monkeypatch, cap
                            "unrecognized arguments: --tie-weights")):
         assert main(argv) == 2
         assert message in capsys.readouterr().err
+
+
+def tiny_classifier(words: list[str]) -> classify.Classifier:
+    from recur.data import WordVocab
+    from recur.models import ClassifierConfig, SequenceClassifier
+    vocab = WordVocab([classify.PAD, UNK, *words])
+    model = SequenceClassifier(ClassifierConfig(vocab_size=len(vocab), hidden=8, embedding=8, dropout=0.0))
+    return classify.Classifier(model, vocab)
+
+
+def test_raw_text_is_tokenised_as_the_training_data_was():
+    """"gorgeous," and "movie!" were unknown words; they are the known "gorgeous" and "movie" with
+    their punctuation split off, as SST writes it. A bracket takes the training set's spelling."""
+    sentences = tiny_classifier(["a", "gorgeous", ",", "witty", "movie", "!", "-lrb-", "-rrb-"])
+    assert classify.raw_tokens("A gorgeous, witty movie!", sentences.vocab) == "a gorgeous , witty movie !".split()
+    assert classify.raw_tokens("(witty)", sentences.vocab) == ["-lrb-", "witty", "-rrb-"]
+    phrases = tiny_classifier(["witty", "(", ")"])  # GLUE's phrases write brackets as they are
+    assert classify.raw_tokens("(witty)", phrases.vocab) == ["(", "witty", ")"]
+    assert sentences.predict("A gorgeous, witty movie!") == sentences.predict("a gorgeous , witty movie !")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_an_empty_text_is_refused(text):
+    with pytest.raises(RecurError, match="the text to classify is empty"):
+        tiny_classifier(["a"]).predict(text)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"batch_size": 0}, "batch-size must be >= 1, got 0"),
+    ({"min_count": -1}, "min-count must be >= 1, got -1"),
+    ({"batch_size": True}, "batch-size must be an integer"),
+    ({"train_set": "trees"}, "unknown train-set 'trees'; choose one of: sentences, phrases"),
+])
+def test_data_settings_are_checked_from_their_declared_ranges(options, message):
+    with pytest.raises(RecurError, match=message):
+        classify.ClassifyDataConfig(**options)

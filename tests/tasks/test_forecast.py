@@ -115,3 +115,34 @@ def test_shell_forecast_writes_csv_and_png_and_refuses_bad_requests(tmp_path, ca
                            "unrecognized arguments: --embedding 8")):
         assert main(argv) == 2, argv
         assert message in capsys.readouterr().err
+
+
+def test_a_series_too_short_to_train_on_is_refused_with_the_real_minimum():
+    """airline holds out its last 24 + 24 rows and a window is 24 read + 24 forecast: 96 rows are the
+    fewest that train (the refusal said "needs at least 30 rows, got 30" for 30)."""
+    table = read_table(SERIES["airline"].path(), ["Passengers"])
+    data = forecast.ForecastDataConfig(series="airline").resolved()
+    for rows in (30, 95):
+        with pytest.raises(RecurError, match=f"{rows} rows; series airline needs at least 96 to train"):
+            forecast.training_borders(data, table.rows(0, rows))
+    assert forecast.training_borders(data, table.rows(0, 96)) == (48, 72, 96)
+    with pytest.raises(RecurError, match="--horizon 30 is longer than the 24 validation rows"):
+        forecast.training_borders(forecast.ForecastDataConfig(series="airline", horizon=30).resolved(), table)
+    with pytest.raises(RecurError, match="8640 training rows, fewer than one window of 9000 read and 24"):
+        forecast.training_borders(forecast.ForecastDataConfig(seq_len=9000).resolved(),
+                                  read_table(SERIES["etth1"].path(), ["OT"]))
+    with pytest.raises(RecurError, match="series airline needs at least 49 rows for its split, got 30"):
+        SERIES["airline"].borders(30)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"horizon": 0}, "horizon must be >= 1, got 0"),
+    ({"seq_len": -3}, "seq-len must be >= 1, got -3"),
+    ({"batch_size": 0}, "batch-size must be >= 1, got 0"),
+    ({"horizon": 2.5}, "horizon must be an integer"),
+    ({"series": "moon"}, "unknown series 'moon'"),
+    ({"features": "some"}, "unknown features 'some'"),
+])
+def test_data_settings_are_checked_from_their_declared_ranges(options, message):
+    with pytest.raises(RecurError, match=message):
+        forecast.ForecastDataConfig(**options)
