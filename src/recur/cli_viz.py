@@ -10,6 +10,7 @@ Each prints a JSON summary of what it measured as its last line.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from pathlib import Path
@@ -43,7 +44,7 @@ def add_viz_command(sub) -> None:
     gradients = kinds.add_parser("gradients", help="‖∂L_T/∂h_k‖ through time for language models")
     gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
     gradients.add_argument("--text", required=True, help="a text file the windows are taken from")
-    gradients.add_argument("--out", default="gradients.png")
+    gradients.add_argument("--out", type=out_file(".png"), default="gradients.png", help="the PNG to write")
     gradients.add_argument("--span", type=POSITIVE, default=100,
                            help="steps between the earliest state and the loss (default 100)")
     gradients.add_argument("--windows", type=number_flag(int, at_least=1, at_most=MAX_WINDOWS), default=32,
@@ -57,13 +58,13 @@ def add_viz_command(sub) -> None:
 
     spectrum = kinds.add_parser("spectrum", help="eigenvalues of each gate block of W_hh, one panel per block")
     spectrum.add_argument("checkpoint", metavar="DIR")
-    spectrum.add_argument("--out", default="spectrum.png")
+    spectrum.add_argument("--out", type=out_file(".png"), default="spectrum.png", help="the PNG to write")
     spectrum.set_defaults(run=run_spectrum)
 
     cells = kinds.add_parser("cells", help="an HTML page of the text coloured by a unit's activation")
     cells.add_argument("checkpoint", metavar="DIR")
     cells.add_argument("--text", required=True)
-    cells.add_argument("--out", default="cells.html")
+    cells.add_argument("--out", type=out_file(".html"), default="cells.html", help="the page to write")
     cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
     cells.add_argument("--max-chars", type=number_flag(int, at_least=2), default=3000,
                        help="read at most this much of the text (default 3000)")
@@ -75,8 +76,21 @@ def add_viz_command(sub) -> None:
                               "several runs on one plot")
     curves.add_argument("runs", nargs="+", metavar="DIR",
                         help="run folders (each holding metrics.jsonl); several are drawn on one plot, named by folder")
-    curves.add_argument("--out", default="curves.png")
+    curves.add_argument("--out", type=out_file(".png"), default="curves.png", help="the PNG to write")
     curves.set_defaults(run=run_curves)
+
+
+def out_file(suffix: str):
+    """An argparse ``type`` for ``--out``: a file name ending in ``suffix`` (the format written),
+    not an existing folder."""
+    def parse(text: str) -> str:
+        if Path(text).suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"expected a file name ending in {suffix} (the format written), "
+                                             f"got {text!r}")
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
+        return text
+    return parse
 
 
 def add_fresh_option(parser) -> None:

@@ -85,3 +85,11 @@ def test_curves_are_read_from_metrics_and_bad_files_refused(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"step": 1, "loss": 2}\nnot json\n')
     with pytest.raises(RecurError, match="metrics.jsonl, line 2: not a JSON record"):
         read_curves(tmp_path)
+
+
+def test_a_bidirectional_models_spectra_name_their_direction():
+    rnn = Recurrent("gru", 3, 4, layers=2, bidirectional=True)
+    spectra = recurrent_spectra(rnn)
+    assert [(s.layer, s.direction) for s in spectra[::3]] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    backward = rnn.cells[1].weight_hh.detach().double()[:4].numpy()  # layer 1, backward, rows of r
+    assert sorted(abs(v) for v in spectra[3].eigenvalues) == pytest.approx(sorted(abs(np.linalg.eigvals(backward))))
