@@ -11,8 +11,8 @@ from recur.data.ptb_tokens import plain_spelling, ptb_tokens
 @pytest.mark.parametrize("text, words", [
     ("A gorgeous, witty movie!", "a gorgeous , witty movie !"),
     ('"Don\'t" (see it), said Mr. Smith.', "`` do n't '' -lrb- see it -rrb- , said mr. smith ."),
-    ("It's the actors' best -- I can't, won't, cannot say no.", "it 's the actors ' best -- i ca n't , wo n't , "
-                                                                 "can not say no ."),
+    ("It's the actors' best -- I can't, won't, cannot say no.",
+     "it 's the actors ' best -- i ca n't , wo n't , can not say no ."),
     ("Great movie. Loved it... 10/10", "great movie . loved it ... 10\\/10"),
     ("\u201cWow,\u201d she said \u2014 twice!?", "`` wow , '' she said -- twice !?"),
     ("It cost $1,000 at 2:30; R&B & soul.", "it cost $ 1,000 at 2:30 ; r&b & soul ."),

@@ -56,11 +56,11 @@ def test_low_temperature_concentrates_high_temperature_spreads():
 
 
 @pytest.mark.parametrize("bad, message", [
-    (dict(temperature=-1), "temperature"), (dict(top_k=0), "top-k"), (dict(top_p=1.5), "top-p"),
-    (dict(temperature=float("nan")), "temperature must be a finite number"),
-    (dict(temperature=float("inf")), "temperature must be a finite number"),
-    (dict(top_p=float("nan")), "top-p must be a finite number"), (dict(top_k=2.5), "top-k must be an integer"),
-    (dict(top_k=True), "top-k must be an integer"),
+    ({"temperature": -1}, "temperature"), ({"top_k": 0}, "top-k"), ({"top_p": 1.5}, "top-p"),
+    ({"temperature": float("nan")}, "temperature must be a finite number"),
+    ({"temperature": float("inf")}, "temperature must be a finite number"),
+    ({"top_p": float("nan")}, "top-p must be a finite number"), ({"top_k": 2.5}, "top-k must be an integer"),
+    ({"top_k": True}, "top-k must be an integer"),
 ])
 def test_bad_sampling_settings_refused(bad, message):
     model = LanguageModel(LanguageModelConfig(vocab_size=5, hidden=8, layers=1, embedding=4))

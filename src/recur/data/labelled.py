@@ -25,7 +25,7 @@ def parse_labelled(text: str, source: str = "text", labels: range | None = None)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        label, sep, sentence = line.partition("\t") if "\t" in line else line.strip().partition(" ")
+        label, _, sentence = line.partition("\t") if "\t" in line else line.strip().partition(" ")
         label = label.strip()
         if number == 1 and label.lower() in ("label", "sentence"):  # a TSV header
             continue

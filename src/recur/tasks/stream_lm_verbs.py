@@ -16,7 +16,6 @@ from recur.generate.sampling import GREEDY_BELOW
 from recur.tasks.spec import Verb
 from recur.tasks.stream_lm import StreamLM
 
-
 MAX_LENGTH = 1_000_000  # tokens a sample may run to: hours of --stream, not an endless loop
 MAX_SAMPLES, MAX_BEAM, MAX_THREADS = 1_000, 1_000, 256  # each a batch of states (or threads) held at once
 SAMPLE_HEADER = "==> sample {number} of {count} <=="  # as head(1) heads each of several files
@@ -94,8 +93,11 @@ def export_arguments(export) -> None:
 
 
 def run_export(lm: StreamLM, args) -> int:
-    from recur.generate.onnx_export import export_onnx  # the exporter loads onnx machinery: only when asked
+    # the exporter loads onnx machinery: only when asked
+    from recur.generate.onnx_export import export_onnx
 
+    if Path(args.onnx).is_dir():
+        raise RecurError(f"{args.onnx}: a folder; --onnx names the file to write, e.g. {Path(args.onnx) / 'step.onnx'}")
     inputs = export_onnx(lm.model, Path(args.onnx))
     print(json.dumps({"onnx": str(Path(args.onnx).resolve()), "inputs": inputs, "outputs": ["logits"] +
                       [f"{name}_out" for name in inputs[1:]], "vocab": lm.vocab.tokens()}))
