@@ -28,10 +28,12 @@ def add_explain_command(subparsers) -> None:
 
 
 def topic_listing() -> str:
-    """Every topic with its summary, then its options as ``NAME=DEFAULT  what it sets``."""
+    """Every topic with its summary and lecture, then its options as ``NAME=DEFAULT  what it sets``."""
     lines = ["topics (options shown with their defaults):"]
     for name, topic in TOPICS.items():
         lines += ["", f"  {name:<11} {topic.summary}"]
+        if topic.lecture is not None:
+            lines.append(f"  {'':<11} from {topic.lecture}")
         for option_name, option in topic.options.items():
             default = option.default if option.default and " " not in option.default else repr(option.default)
             setting = f"{option_name}={default}"
@@ -40,7 +42,8 @@ def topic_listing() -> str:
 
 
 def run_explain(args) -> int:
-    result = explain(args.topic, Path(args.out) if args.out else None, parse_assignments(args.option, "--option", json_values=False))
+    options = parse_assignments(args.option, "--option", json_values=False)
+    result = explain(args.topic, Path(args.out) if args.out else None, options)
     print(result.text)
     print(json.dumps({"topic": args.topic, "numbers": result.numbers, "figures": [str(p) for p in result.figures]}))
     return 0

@@ -131,7 +131,7 @@ def conclude(numbers: dict) -> str:
             "input, so its column of U gets no gradient.")
 
 
-TOPIC = Topic("bptt", f"the BPTT formulas of {PARK} by recur.reference next to PyTorch autograd", run, conclude, {
+TOPIC = Topic("bptt", "the BPTT formulas by recur.reference next to PyTorch autograd", run, conclude, {
     "hidden": whole("3", "hidden units (the lecture's memory of 3 units)"),
     "seed": seed_option("seeds the random weights"),
-})
+}, lecture=PARK)

@@ -87,15 +87,16 @@ def conclude(numbers: dict) -> str:
     else:
         first = (f"At scale {big['scale']:g}, ||g|| = {big['norm_before']:.3g} is below θ0 = {threshold:g}, so "
                  "nothing is clipped")
-    second = (f"a gradient below θ0, like the calm net's {calm['norm_before']:.3g}, is left alone" if not calm["clipped"]
-              else f"at this θ0 even the calm net's {calm['norm_before']:.3g} is clipped, the same way")
+    calm_norm = f"{calm['norm_before']:.3g}"
+    second = (f"a gradient below θ0, like the calm net's {calm_norm}, is left alone" if not calm["clipped"]
+              else f"at this θ0 even the calm net's {calm_norm} is clipped, the same way")
     return f"{first}; {second}."
 
 
-TOPIC = Topic("clipping", f"the clipping pseudocode of {PARK} on an exploding gradient: norm to θ0, direction kept",
+TOPIC = Topic("clipping", "the clipping pseudocode on an exploding gradient: norm to θ0, direction kept",
               run, conclude, {
-                  "scale": Option(float, "1.5", "W = scale · I; above 1 the gradient explodes", {"above": 0}),
-                  "steps": whole("40", "sequence length", at_most=10_000),
-                  "threshold": Option(float, "5.0", "θ0, the trainer's default --clip", {"above": 0}),
-                  "seed": seed_option("seeds the weights and the sequence"),
-              })
+    "scale": Option(float, "1.5", "W = scale · I; above 1 the gradient explodes", {"above": 0}),
+    "steps": whole("40", "sequence length", at_most=10_000),
+    "threshold": Option(float, "5.0", "θ0, the trainer's default --clip", {"above": 0}),
+    "seed": seed_option("seeds the weights and the sequence"),
+}, lecture=PARK)

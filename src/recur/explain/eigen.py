@@ -96,6 +96,6 @@ def conclude(numbers: dict) -> str:
             f"same way. And {turned}.")
 
 
-TOPIC = Topic("eigen", f"c_t = Wᵗ c_0 of {PARK}: decay for eigenvalues below 1, explosion above", run, conclude, {
+TOPIC = Topic("eigen", "c_t = Wᵗ c_0: decay for eigenvalues below 1, explosion above", run, conclude, {
     "steps": whole("30", "how many powers of W", at_most=1000),
-})
+}, lecture=PARK)

@@ -85,10 +85,9 @@ def conclude(numbers: dict) -> str:
             "not learned the sequence yet (more steps or units would; the default run does).")
 
 
-TOPIC = Topic("hello", f'the [h,e,l,o] model of {BABU} trained on "hello": its per-step predictions',
-              run, conclude, {
-                  "cell": Option(str, "elman", "the recurrent cell", choices=CELLS),
-                  "hidden": whole("16", "hidden units"),
-                  "steps": whole("150", "training steps", at_most=10_000),
-                  "seed": seed_option("seeds the initial weights and training"),
-              })
+TOPIC = Topic("hello", 'the [h,e,l,o] model trained on "hello": its per-step predictions', run, conclude, {
+    "cell": Option(str, "elman", "the recurrent cell", choices=CELLS),
+    "hidden": whole("16", "hidden units"),
+    "steps": whole("150", "training steps", at_most=10_000),
+    "seed": seed_option("seeds the initial weights and training"),
+}, lecture=BABU)

@@ -1,6 +1,7 @@
 """An LSTM's gates over a sentence: what i, f, o, g and the memory c do, character by character.
 
-The LSTM of Saerom Park's lecture (seeds/003), in the order recur (and PyTorch) stacks the rows of ``weight_ih`` / ``weight_hh``:
+The LSTM of Saerom Park's lecture (seeds/003), in the order recur (and PyTorch) stacks the rows of
+``weight_ih`` / ``weight_hh``:
 
     i_t = σ(b^(i) + U^(i) x_t + W^(i) m_{t-1})      input gate
     f_t = σ(b^(f) + U^(f) x_t + W^(f) m_{t-1})      forget gate
@@ -153,13 +154,12 @@ def conclude(numbers: dict) -> str:
             f"and {high:.1f} after the other characters.")
 
 
-TOPIC = Topic("lstm-gates", f"an LSTM's gates i, f, o, g and memory c over a sentence ({PARK}), with a heat map",
-              run, conclude, {
-                  "model": Option(str, "", "a trained charlm LSTM checkpoint folder (default: train one briefly)"),
-                  "sentence": Option(str, "To be, or not to be: that is the question.",
-                                     f"the text read, 1 to {MAX_SENTENCE} characters"),
-                  "units": whole("6", "units shown in the heat map, at most the hidden size"),
-                  "hidden": whole("64", "hidden units of the model trained by default"),
-                  "steps": whole("300", "training steps of the model trained by default", at_most=10_000),
-                  "seed": seed_option("seeds the model trained by default"),
-              })
+TOPIC = Topic("lstm-gates", "an LSTM's gates i, f, o, g and memory c over a sentence, with a heat map", run, conclude, {
+    "model": Option(str, "", "a trained charlm LSTM checkpoint folder (default: train one briefly)"),
+    "sentence": Option(str, "To be, or not to be: that is the question.",
+                       f"the text read, 1 to {MAX_SENTENCE} characters"),
+    "units": whole("6", "units shown in the heat map, at most the hidden size"),
+    "hidden": whole("64", "hidden units of the model trained by default"),
+    "steps": whole("300", "training steps of the model trained by default", at_most=10_000),
+    "seed": seed_option("seeds the model trained by default"),
+}, lecture=PARK)

@@ -58,6 +58,6 @@ def conclude(numbers: dict) -> str:
             "U as an embedding table.")
 
 
-TOPIC = Topic("onehot", f"U·x_(t=4) = [0.6, 0.9, -0.8] of {PARK}: a product and an embedding lookup", run, conclude, {
+TOPIC = Topic("onehot", "U·x_(t=4) = [0.6, 0.9, -0.8]: a product and an embedding lookup", run, conclude, {
     "column": whole("4", "which one-hot input, 1 to 5 as the lecture counts", at_most=len(U[0])),
-})
+}, lecture=PARK)

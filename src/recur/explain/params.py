@@ -101,11 +101,10 @@ def conclude(numbers: dict) -> str:
             f"H and only linearly with the input and output sizes.")
 
 
-TOPIC = Topic("params", f"the parameter count of {VIDEO} (39 for input 5, hidden 3, output 5) for any sizes",
-              run, conclude, {
-                  "input": whole("5", "input size D"),
-                  "hidden": whole("3", "hidden size H"),
-                  "output": whole("5", "output size O"),
-                  "cell": Option(str, "elman", "elman, lstm or gru", choices=tuple(GATE_BLOCKS)),
-                  "bias": Option(bool, "false", "whether the cell and the read-out have biases"),
-              })
+TOPIC = Topic("params", "the parameter count (39 for input 5, hidden 3, output 5) for any sizes", run, conclude, {
+    "input": whole("5", "input size D"),
+    "hidden": whole("3", "hidden size H"),
+    "output": whole("5", "output size O"),
+    "cell": Option(str, "elman", "elman, lstm or gru", choices=tuple(GATE_BLOCKS)),
+    "bias": Option(bool, "false", "whether the cell and the read-out have biases"),
+}, lecture=VIDEO)

@@ -19,6 +19,7 @@ from typing import Any
 
 from recur.checks import check_value
 from recur.errors import RecurError
+from recur.explain.lectures import Lecture
 
 SEED_LIMITS = {"at_least": 0, "at_most": 2**32 - 1}  # what every random generator recur uses accepts
 MAX_BYTES = 2**30  # the lectures' examples need kilobytes; a size past this is a slip (or an attack)
@@ -74,6 +75,7 @@ class Topic:
     run: Callable[[dict[str, Any], Path | None], Explanation]
     conclude: Callable[[dict], str]  # the numbers -> one to three sentences saying what they show
     options: Mapping[str, Option] = field(default_factory=dict)
+    lecture: Lecture | None = None  # the lecture whose worked example this is
 
     def read_options(self, given: Mapping[str, object]) -> dict[str, Any]:
         """Every option's value: the user's where given, else the default, each read and checked."""
