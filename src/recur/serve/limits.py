@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from recur.checks import check_value
+from recur.checks import check_value, range_text
 from recur.errors import RecurError
 
 MAX_SEED = 2**32 - 1
@@ -114,6 +114,8 @@ def number(body: dict, name: str, kind: type, default, limits: dict, optional: b
     if value is None and optional:
         return None
     if kind is int and isinstance(value, float) and value.is_integer():
+        if abs(value) > 2**53:  # past the floats that hold every whole number; every int field has a top
+            raise FieldError(name, f"{name} must be {range_text(limits)}, got {value:g}")
         value = int(value)  # a page's number input may send 200.0
     if isinstance(value, (bool, str, list, dict)) or value is None:
         raise FieldError(name, f"{name} must be {'an integer' if kind is int else 'a number'}, got {shown(value)}")
@@ -141,13 +143,12 @@ def parse_generate(body: dict, limits: Limits, vocab_size: int) -> GenerateReque
     low, high = TEMPERATURES
     if temperature != 0 and not low <= temperature <= high:
         raise FieldError("temperature", f"temperature must be 0 (greedy) or in [{low:g}, {high:g}], got {temperature:g}")
-    top_k = number(body, "top_k", int, None, {"at_least": 1}, optional=True)
-    if top_k is not None and top_k > vocab_size:
-        raise FieldError("top_k", f"top_k must be at most {vocab_size:,}, the model's number of tokens "
-                                  f"(null keeps them all), got {top_k:g}")
-    seed = number(body, "seed", int, None, {"at_least": 0}, optional=True)
-    if seed is not None and seed > MAX_SEED:
-        raise FieldError("seed", f"seed must be at most {MAX_SEED:,} (2^32 - 1), got {seed:g}")
+    try:
+        top_k = number(body, "top_k", int, None, {"at_least": 1, "at_most": vocab_size}, optional=True)
+    except FieldError as err:
+        raise FieldError("top_k", f"{err} ({vocab_size} is the model's number of tokens; null keeps them all)") \
+            from None
+    seed = number(body, "seed", int, None, {"at_least": 0, "at_most": MAX_SEED}, optional=True)
     return GenerateRequest(prime=text(body, "prime", limits.text_chars, ""),
                            length=number(body, "length", int, GenerateRequest.length,
                                          {"at_least": 1, "at_most": limits.length}),
