@@ -84,11 +84,11 @@ def out_file(suffix: str):
     """An argparse ``type`` for ``--out``: a file name ending in ``suffix`` (the format written),
     not an existing folder."""
     def parse(text: str) -> str:
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
         if Path(text).suffix.lower() != suffix:
             raise argparse.ArgumentTypeError(f"expected a file name ending in {suffix} (the format written), "
                                              f"got {text!r}")
-        if Path(text).is_dir():
-            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
         return text
     return parse
 
