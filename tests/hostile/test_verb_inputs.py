@@ -76,6 +76,8 @@ SAMPLE_FLAGS = {
     "length 1e3": (["--length", "1e3"], "--length", "integer"),
     "samples 0": (["--samples", "0"], "--samples", "got 0"),
     "samples huge": (["--samples", "10000000"], "--samples", "got 10000000"),
+    "samples times length huge": (["--samples", "1000", "--length", "1000000"], "1,000,000,000 tokens",
+                                  "at most 10,000,000"),
     "beam 0": (["--beam", "0"], "--beam", "got 0"),
     "beam huge": (["--beam", "10000000"], "--beam", "got 10000000"),
     "threads 0": (["--threads", "0"], "--threads", "got 0"),

@@ -18,6 +18,7 @@ from recur.tasks.stream_lm import StreamLM
 
 MAX_LENGTH = 1_000_000  # tokens a sample may run to: hours of --stream, not an endless loop
 MAX_SAMPLES, MAX_BEAM, MAX_THREADS = 1_000, 1_000, 256  # each a batch of states (or threads) held at once
+MAX_HELD = 10_000_000  # tokens of --samples × --length held in memory until printed
 SAMPLE_HEADER = "==> sample {number} of {count} <=="  # as head(1) heads each of several files
 
 
@@ -65,6 +66,9 @@ def run_sample(lm: StreamLM, args) -> int:
         raise RecurError("--beam finds one best text; it takes neither --stream nor --samples")
     if args.stop is not None and args.beam is None:
         raise RecurError("--stop applies to --beam")
+    if args.samples * args.length > MAX_HELD:
+        raise RecurError(f"--samples {args.samples} x --length {args.length} is {args.samples * args.length:,} tokens "
+                         f"to hold at once; at most {MAX_HELD:,} (--stream prints one long text as it goes)")
     set_threads(args.threads or min(2, usable_cores()))
     lm.precision = args.precision
     settings = (args.prime, args.length, args.temperature, args.top_k, args.top_p, args.seed)
