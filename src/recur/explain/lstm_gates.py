@@ -22,10 +22,10 @@ import numpy as np
 import torch
 
 from recur.cells import LSTMCell
+from recur.checks import check_value
 from recur.errors import RecurError
 from recur.explain.figures import new_figure, save_png
 from recur.explain.layout import table
-from recur.checks import check_value
 from recur.explain.lectures import PARK
 from recur.explain.params import char_model_count
 from recur.explain.topic import Explanation, Option, Topic, require_memory, seed_option, whole
