@@ -53,7 +53,8 @@ def test_an_address_this_machine_does_not_have(refused, tiny_charlm_dir):
 @pytest.mark.parametrize("token, fragment", [("", "at least 16 characters, got 0"),
                                              ("short", "at least 16 characters, got 5"),
                                              ("with spaces in it, long enough", "without spaces"),
-                                             ("é" * 20, "printable ASCII"), ("tab\there-and-long-enough", "printable")])
+                                             ("é" * 20, "printable ASCII"),
+                                             ("tab\there-and-long-enough", "printable")])
 def test_weak_or_unusable_tokens(refused, tiny_charlm_dir, token, fragment):
     refused(["serve", tiny_charlm_dir, "--token", token], "--token", fragment)
 

@@ -119,7 +119,7 @@ def test_the_cell_viewer_data(client, charlm):
     ("/api/generate", {"prime": 7}, "prime", "prime must be a string"),
     ("/api/generate", {"prime": "ROMEO\u00e9\u20ac:"}, "prime",
      "the prime has 2 character(s) the model never saw: 'é', '€'"),
-    ("/api/generate", {"temperature": -0.5}, "temperature", "temperature must be 0 (greedy) or in [0.01, 100], got -0.5"),
+    ("/api/generate", {"temperature": -0.5}, "temperature", "0 (greedy) or in [0.01, 100], got -0.5"),
     ("/api/generate", {"temperature": "hot"}, "temperature", "temperature must be a number"),
     ("/api/generate", {"temperature": True}, "temperature", "temperature must be a number"),
     ("/api/generate", {"top_k": 0}, "top_k", "is the model's number of tokens; null keeps them all"),

@@ -142,7 +142,8 @@ def parse_generate(body: dict, limits: Limits, vocab_size: int) -> GenerateReque
     temperature = number(body, "temperature", float, GenerateRequest.temperature, {})
     low, high = TEMPERATURES
     if temperature != 0 and not low <= temperature <= high:
-        raise FieldError("temperature", f"temperature must be 0 (greedy) or in [{low:g}, {high:g}], got {temperature:g}")
+        raise FieldError("temperature",
+                         f"temperature must be 0 (greedy) or in [{low:g}, {high:g}], got {temperature:g}")
     try:
         top_k = number(body, "top_k", int, None, {"at_least": 1, "at_most": vocab_size}, optional=True)
     except FieldError as err:
