@@ -76,7 +76,7 @@ def error_of(capsys, argv):
     captured = capsys.readouterr()
     assert code != 0
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("recur: error: "), captured.err
+    assert len(lines) == 1 and lines[0].startswith("recur") and ": error: " in lines[0], captured.err
     assert "Traceback" not in captured.err
     return lines[0]
 
@@ -96,11 +96,12 @@ def test_errors_are_one_clear_line(tmp_path, trained, capsys):
         "binary data": ["train", "charlm", "--data", str(tmp_path / "binary.bin"), "--out", out],
         "not a recur checkpoint": ["sample", str(tmp_path / "notckpt")],
         "no such checkpoint folder": ["eval", str(tmp_path / "nowhere")],
-        "hidden must be positive": ["train", "charlm", "--out", out, "--hidden", "0"],
-        "batch size must be positive": ["train", "charlm", "--out", out, "--batch-size", "-2"],
+        "argument --hidden: must be >= 1, got 0": ["train", "charlm", "--out", out, "--hidden", "0"],
+        "argument --batch-size: must be >= 1, got -2": ["train", "charlm", "--out", out, "--batch-size", "-2"],
         "--length must be 0 or more": ["sample", str(trained), "--length", "-1"],
         "already holds a checkpoint": ["train", "charlm", "--out", str(trained), "--max-steps", "1"],
-        "cannot change --hidden when resuming": ["train", "charlm", "--out", str(trained), "--resume", "--hidden", "8"],
+        "cannot change --hidden when resuming: the checkpoint has 32, given 8":
+            ["train", "charlm", "--out", str(trained), "--resume", "--hidden", "8"],
         "nothing to resume": ["train", "charlm", "--out", out, "--resume"],
     }
     for expected, argv in cases.items():
@@ -176,7 +177,7 @@ def test_reduced_precision_and_threads_from_the_shell(trained, capsys):
         if extra[0] == "--threads":
             assert out == greedy  # threads split the work, never change the numbers
     assert main([*base, "--threads", "0"]) == 2
-    assert "--threads must be at least 1" in capsys.readouterr().err
+    assert "argument --threads: must be in [1, 256], got 0" in capsys.readouterr().err
     assert main([*base, "--precision", "fp16"]) == 2
     assert "invalid choice: 'fp16'" in capsys.readouterr().err
 
@@ -209,8 +210,8 @@ def test_each_task_has_its_own_flags_and_defaults(capsys):
         assert main(["train", task, "--help"]) == 0
         shown[task] = capsys.readouterr().out
     assert "--series" in shown["forecast"] and "--embedding" not in shown["forecast"]
-    assert "units per layer (H); default: 64" in " ".join(shown["forecast"].split())
-    assert "units per layer (H); default: 150" in " ".join(shown["classify"].split())
+    assert "units per layer (H); >= 1; default: 64" in " ".join(shown["forecast"].split())
+    assert "units per layer (H); >= 1; default: 150" in " ".join(shown["classify"].split())
     assert "--val-fraction" in shown["charlm"] and "--val-fraction" not in shown["wordlm"]
     assert "--bidirectional" in shown["classify"] and "--bidirectional" not in shown["charlm"]
     assert main(["train", "--help"]) == 0

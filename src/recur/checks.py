@@ -40,12 +40,17 @@ def range_text(limits: dict) -> str:
     low = ("[", limits["at_least"]) if "at_least" in limits else ("(", limits["above"]) if "above" in limits else None
     high = ("]", limits["at_most"]) if "at_most" in limits else (")", limits["below"]) if "below" in limits else None
     if low and high:
-        return f"in {low[0]}{low[1]:g}, {high[1]:g}{high[0]}"
+        return f"in {low[0]}{_number(low[1])}, {_number(high[1])}{high[0]}"
     if low:
-        return f"{'>=' if low[0] == '[' else '>'} {low[1]:g}"
+        return f"{'>=' if low[0] == '[' else '>'} {_number(low[1])}"
     if high:
-        return f"{'<=' if high[0] == ']' else '<'} {high[1]:g}"
+        return f"{'<=' if high[0] == ']' else '<'} {_number(high[1])}"
     return ""
+
+
+def _number(value) -> str:
+    """An int in full (2**63 - 1 is not 9.22337e+18), a float as ``g`` writes it."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def _inside(value, limits: dict) -> bool:
@@ -89,7 +94,7 @@ def check_value(name: str, value, annotation, limits: dict | None = None, choice
     if not ok:
         raise RecurError(f"{name} must be {_TYPE_WORDS[kind]}, got {value!r}")
     if limits and kind in (int, float) and not _inside(value, limits):
-        raise RecurError(f"{name} must be {range_text(limits)}, got {value:g}")
+        raise RecurError(f"{name} must be {range_text(limits)}, got {_number(value)}")
     if choices is not None and value not in choices:
         raise RecurError(f"unknown {name} {value!r}; choose one of: {', '.join(map(str, choices))}")
     return value

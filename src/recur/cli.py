@@ -23,6 +23,7 @@ from recur.cli_viz import add_viz_command
 from recur.errors import RecurError
 from recur.machine import DEVICES, resolve_device
 from recur.tasks import TASKS, held_out_scores, load
+from recur.tasks.spec import saved_model_config
 from recur.tasks.summary import run_summary, summary_text
 from recur.train import checkpoint
 from recur.train.run_log import data_fingerprint, recorded_data
@@ -153,7 +154,7 @@ def add_train_command(sub) -> None:
                             "and data settings are its own; a new --max-steps or --minutes is a new total)")
         parser.add_argument("--device", choices=DEVICES, default="cpu",
                             help="where to train; auto: a CUDA GPU if there is one (default: cpu)")
-        parser.add_argument("--threads", type=number_flag(int, at_least=1), default=None,
+        parser.add_argument("--threads", type=number_flag(int, at_least=1, at_most=256), default=None,
                             help="CPU threads for torch (default: torch's own choice, or OMP_NUM_THREADS)")
         for title, config_type in (("model", spec.ModelConfig), ("data", spec.DataConfig), ("training", TrainConfig)):
             add_config_flags(parser.add_argument_group(title), config_type)
@@ -241,6 +242,7 @@ def resume_task(args, out: Path, train_options: dict):
             if name in recorded and recorded[name] != value:
                 raise RecurError(f"cannot change {flag_name(name)} when resuming: the checkpoint has "
                                  f"{recorded[name]!r}, given {value!r}")
+    saved_model_config(config, spec.ModelConfig)  # an edited config.json is refused before any data is read
     data = resumed_data(out, config, args.data)
     return spec.resumed_task(config, args.data), saved, data
 

@@ -41,10 +41,20 @@ def test_cell_options_reach_the_cell():
 
 @pytest.mark.parametrize("settings, message", [
     (dict(cell="transformer"), "unknown cell 'transformer'; choose one of: elman"),
-    (dict(hidden=0), "hidden must be positive"),
-    (dict(layers=-1), "layers must be positive"),
-    (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
-    (dict(recurrent_dropout=-0.1), r"recurrent dropout must be in \[0, 1\)"),
+    (dict(hidden=0), "hidden must be >= 1, got 0"),
+    (dict(hidden="32"), "hidden must be an integer, got '32'"),
+    (dict(hidden=True), "hidden must be an integer, got True"),
+    (dict(layers=-1), "layers must be >= 1, got -1"),
+    (dict(dropout=1.0), r"dropout must be in \[0, 1\), got 1"),
+    (dict(dropout=float("nan")), "dropout must be a finite number"),
+    (dict(recurrent_dropout=-0.1), r"recurrent-dropout must be in \[0, 1\)"),
+    (dict(cell_options={"bias": 7}), "cell 'lstm' option bias must be true or false, got 7"),
+    (dict(cell="esn", cell_options={"spectral_radius": "big"}), "option spectral_radius must be a number"),
+    (dict(cell="esn", cell_options={"spectral_radius": [1]}), "option spectral_radius must be a number"),
+    (dict(cell="esn", cell_options={"density": float("nan")}), "option density must be a finite number"),
+    (dict(cell="esn", cell_options={"seed": "x"}), "option seed must be an integer"),
+    (dict(cell="irnn", cell_options={"identity_scale": "x"}), "option identity_scale must be a number"),
+    (dict(cell="depth-gated", cell_options={"lower_memory": True}), "has no option lower_memory"),
 ])
 def test_bad_settings_are_refused_by_the_config(settings, message):
     with pytest.raises(RecurError, match=message):

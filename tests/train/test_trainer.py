@@ -127,9 +127,15 @@ def test_a_write_cut_between_renames_leaves_a_loadable_checkpoint(tmp_path, smal
 
 @pytest.mark.parametrize("bad, message", [
     (dict(max_steps=None, minutes=None), "exactly one of"),
-    (dict(max_steps=5, lr=0), "learning rate must be positive"),
-    (dict(max_steps=5, clip_mode="sideways"), "unknown clip mode"),
-    (dict(max_steps=-1), "max steps must be positive"),
+    (dict(max_steps=5, lr=0), "lr must be > 0, got 0"),
+    (dict(max_steps=5, clip_mode="sideways"), "unknown clip-mode"),
+    (dict(max_steps=-1), "max-steps must be >= 1, got -1"),
+    (dict(max_steps=5, lr=float("nan")), "lr must be a finite number"),
+    (dict(max_steps=5, clip=-1), "clip must be >= 0"),
+    (dict(max_steps=5, min_lr_ratio=2), r"min-lr-ratio must be in \[0, 1\]"),
+    (dict(max_steps=5, weight_decay=-1), "weight-decay must be >= 0"),
+    (dict(minutes=float("inf")), "minutes must be a finite number"),
+    (dict(max_steps="5"), "max-steps must be an integer"),
 ])
 def test_bad_train_config_refused(bad, message):
     with pytest.raises(recur.RecurError, match=message):

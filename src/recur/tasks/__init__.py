@@ -53,7 +53,13 @@ def load(path: str | Path, wants: type | None = None, use: str = "this"):
     if wants is not None and not issubclass(spec.ready_type, wants):
         fitting = [name for name, other in TASKS.items() if issubclass(other.ready_type, wants)]
         raise RecurError(f"{path}: a {spec.name} model; {use} needs a model of {' or '.join(fitting)}")
-    ready = spec.untrained_model(config)
+    try:
+        ready = spec.untrained_model(config)
+    except RecurError as err:
+        raise RecurError(f"{folder}: {err}") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # an edited or foreign file
+        raise RecurError(f"{folder / 'config.json'}: not a config this version of recur can read "
+                         f"({type(err).__name__}: {err!s:.200})") from None
     checkpoint.load_model_weights(ready.model, folder)
     ready.model.eval()
     return ready

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Protocol
 
 from torch import nn
@@ -82,8 +82,24 @@ class TaskSpec:
 
 def saved_model_config(config: dict, config_type: type):
     """``config_type(**config["model"])`` from a checkpoint's config.json, refusing settings the
-    type does not have (a checkpoint of another version or another task) rather than ignoring them."""
-    unknown = set(config["model"]) - {f.name for f in fields(config_type)}
-    if unknown:
-        raise RecurError(f"config.json names unknown model settings: {', '.join(sorted(unknown))}")
-    return config_type(**config["model"])
+    type does not have (a checkpoint of another version or another task) rather than ignoring them,
+    values of the wrong type or range (the config checks them), and a vocabulary whose length is not
+    the model's ``vocab_size``."""
+    model = config.get("model")
+    if not isinstance(model, dict):
+        raise RecurError("config.json has no \"model\" settings")
+    names = {f.name for f in fields(config_type)}
+    unknown, missing = set(model) - names, {f.name for f in fields(config_type) if f.name not in model
+                                            and f.default is MISSING and f.default_factory is MISSING}
+    if unknown or missing:
+        raise RecurError(f"config.json: {'unknown' if unknown else 'missing'} model settings: "
+                         f"{', '.join(sorted(unknown or missing))}")
+    try:
+        model_config = config_type(**model)
+    except RecurError as err:
+        raise RecurError(f"config.json: {err}") from None
+    vocab = config.get("vocab")
+    if vocab is not None and hasattr(model_config, "vocab_size") and len(vocab) != model_config.vocab_size:
+        raise RecurError(f"config.json: the vocabulary has {len(vocab)} entries but vocab_size is "
+                         f"{model_config.vocab_size}")
+    return model_config
