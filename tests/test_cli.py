@@ -98,7 +98,7 @@ def test_errors_are_one_clear_line(tmp_path, trained, capsys):
         "no such checkpoint folder": ["eval", str(tmp_path / "nowhere")],
         "argument --hidden: must be >= 1, got 0": ["train", "charlm", "--out", out, "--hidden", "0"],
         "argument --batch-size: must be >= 1, got -2": ["train", "charlm", "--out", out, "--batch-size", "-2"],
-        "--length must be 0 or more": ["sample", str(trained), "--length", "-1"],
+        "argument --length: must be in [0": ["sample", str(trained), "--length", "-1"],
         "already holds a checkpoint": ["train", "charlm", "--out", str(trained), "--max-steps", "1"],
         "cannot change --hidden when resuming: the checkpoint has 32, given 8":
             ["train", "charlm", "--out", str(trained), "--resume", "--hidden", "8"],
@@ -161,7 +161,7 @@ def test_samples_are_drawn_as_a_batch_and_differ(trained, capsys):
     texts = load(str(trained)).generate_many("Th", 40, seed=2, samples=3)
     assert len(texts) == 3 and all(len(t) == 40 for t in texts) and len(set(texts)) > 1
     assert main(["sample", str(trained), "--prime", "Th", "--length", "40", "--seed", "2", "--samples", "3"]) == 0
-    assert capsys.readouterr().out == "\n\n".join("Th" + t for t in texts)
+    assert capsys.readouterr().out == "".join(f"==> sample {i} of 3 <==\nTh{t}\n" for i, t in enumerate(texts, 1))
     assert main(["sample", str(trained), "--samples", "2", "--stream"]) == 2
     assert "--stream prints one sample" in capsys.readouterr().err
 

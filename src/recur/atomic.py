@@ -46,14 +46,16 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)``, then rename the result onto ``path`` (the old file, if any,
     stays whole until that moment; on failure the temporary file is removed)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         as_umask_allows(tmp)
         durable(tmp)
         os.replace(tmp, path)
         durable(path.parent)
+    except OSError as err:  # name the file the user asked for, never the temporary one
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -69,7 +69,7 @@ class TrainConfig:
     early_stop: int = field(default=0, metadata={
         "help": "stop after this many validations in a row without improvement; 0: never", "at_least": 0})
     max_steps: int | None = field(default=None, metadata={"help": "training budget in steps (a total over resumes)",
-                                                          "at_least": 1})
+                                                          "at_least": 1, "default_text": "none: --minutes is the budget"})
     minutes: float | None = field(default=None, metadata={
         "help": "training budget in minutes of training (a total: --resume continues to it)",
         "default_text": f"{DEFAULT_MINUTES:g} when --max-steps is not given", "above": 0})
