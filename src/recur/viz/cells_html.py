@@ -124,7 +124,8 @@ const cells = (() => {
     rank.replaceChildren(...Object.keys(data.scores).map(key => {
       const o = document.createElement("option"); o.value = key;
       o.textContent = key === "variance" ? "activation variance" : `|r| with ${key}`; return o; }));
-    rank.value = Object.keys(data.top)[0] || "variance";  // a feature's best units first, where the text has one
+    const first = data.units[data.chosen], features = Object.keys(data.top);  // ranked first: the shown unit's
+    rank.value = features.find(f => data.top[f].some(([unit]) => unit === first)) || features[0] || "variance";
     for (const [feature, rows] of Object.entries(data.top)) {
       const table = document.createElement("table");
       table.innerHTML = "<tr><th></th><th>unit</th><th>r</th></tr>";
