@@ -100,7 +100,7 @@ def test_the_page_draws_its_legend_and_ranking_in_a_browser(trained, tmp_path, c
     out = tmp_path / "cells.html"
     assert main(["viz", "cells", str(runs["lstm"]), "--text", str(text), "--out", str(out), "--max-chars", "300"]) == 0
     dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}/p",
-                          "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120).stdout
+                          "--dump-dom", out.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
     scale = re.search(r'<span id="high">\+([0-9.]+)</span>', dom)
     assert scale and float(scale.group(1)) > 0 and f'<span id="low">-{scale.group(1)}</span>' in dom
     assert re.search(r"<span id=\"count\">\d+ of \d+ units listed", dom)

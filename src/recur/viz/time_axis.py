@@ -10,6 +10,7 @@ read as dates (ISO 8601, or ``YYYY-MM``), or that are irregular (trading days sk
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 FIXED = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
          "week": timedelta(weeks=1)}
@@ -38,7 +39,7 @@ def time_step(labels: list[str]) -> str | None:
     times = [read_time(label) for label in labels]
     if len(times) < 2 or any(t is None for t in times):
         return None
-    pairs = list(zip(times, times[1:]))
+    pairs = list(pairwise(times))
     for unit, size in FIXED.items():
         if all(b - a == size for a, b in pairs):
             return unit
