@@ -58,3 +58,11 @@ def test_a_diverged_model_is_not_kept_as_best(tmp_path, capsys):
     assert summary["diverged"] and summary["best_loss"] is None
     assert not (tmp_path / "best").exists() and (tmp_path / "last" / "config.json").exists()
     assert "diverged: not kept as best" in err and "warning: training diverged" in err
+
+
+def test_a_task_that_cannot_move_is_refused_off_the_cpu(tmp_path):
+    import pytest
+
+    from recur.errors import RecurError
+    with pytest.raises(RecurError, match="trains on the CPU only for now, not on meta"):
+        Trainer(ScriptedTask([1.0]), TrainConfig(max_steps=1), tmp_path, device="meta")

@@ -140,3 +140,11 @@ def test_a_write_cut_between_renames_leaves_a_loadable_checkpoint(tmp_path, smal
 def test_bad_train_config_refused(bad, message):
     with pytest.raises(recur.RecurError, match=message):
         TrainConfig(**bad)
+
+
+def test_a_stream_task_moves_its_data_with_the_model(small_text, tmp_path):
+    task = make_task(small_text)
+    summary = Trainer(task, TrainConfig(max_steps=3, eval_every=3), tmp_path, device=torch.device("cpu")).fit()
+    assert summary["step"] == 3
+    moved = task.to(torch.device("cpu"))
+    assert moved is task and task.train_stream.inputs.device.type == "cpu" and task.val_ids.device.type == "cpu"

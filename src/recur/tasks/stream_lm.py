@@ -18,7 +18,7 @@ from recur.generate import stream_ids
 from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.modes import evaluation_mode
-from recur.state import detach_state, state_fields, state_from_fields
+from recur.state import detach_state, map_state, state_fields, state_from_fields
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
 
@@ -66,7 +66,19 @@ class StreamLMTask:
 
     def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
         self.position, self.epoch = position["position"], position["epoch"]
-        self.carried = state_from_fields(self.model.rnn.state_type, tensors) if tensors else None
+        device = next(self.model.parameters()).device
+        self.carried = state_from_fields(self.model.rnn.state_type, {k: t.to(device) for k, t in tensors.items()}) \
+            if tensors else None
+
+    def to(self, device: torch.device) -> StreamLMTask:
+        """Put the training stream, the validation ids (``val_ids``) and the carried state on
+        ``device``; the trainer moves the model."""
+        stream = self.train_stream
+        stream.inputs, stream.targets = stream.inputs.to(device), stream.targets.to(device)
+        self.val_ids = self.val_ids.to(device)
+        if self.carried is not None:
+            self.carried = map_state(lambda t: t.to(device), self.carried)
+        return self
 
 
 class StreamLM:

@@ -107,10 +107,10 @@ class Trainer:
         they load anywhere."""
         self.task, self.config, self.out, self.command, self.data = task, config, Path(out), command, data
         self.device = torch.device(device)
+        if self.device.type != "cpu" and not hasattr(task, "to"):
+            raise RecurError(f"this task trains on the CPU only for now, not on {self.device}")
         self.model = task.model.to(self.device)
         if self.device.type != "cpu":
-            if not hasattr(task, "to"):
-                raise RecurError(f"this task trains on the CPU only for now, not on {self.device}")
             task.to(self.device)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.progress = Progress()
