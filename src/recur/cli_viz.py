@@ -1,9 +1,10 @@
 """``recur viz``: pictures of what a trained model does inside (recur.analysis measures, recur.viz draws).
 
-    recur viz gradients DIR [DIR ...] --text FILE --out gradients.png   ‖∂L_T/∂h_k‖ per model
-    recur viz gradients DIR --text FILE --radii 0.5,1,1.5 --clip 5      Elman's W rescaled, ± clipping
+    recur viz gradients DIR [DIR ...] --out gradients.png               ‖∂L_T/∂h_k‖ per model
+    recur viz gradients DIR --radii 0.5,1,1.5 --clip 5                  Elman's W rescaled, ± clipping
     recur viz spectrum DIR --out spectrum.png                            eigenvalues of W_hh per gate block
-    recur viz cells DIR --text FILE --out cells.html                     units coloured over the text
+    recur viz cells DIR --out cells.html                                 units coloured over the text
+(``--text FILE`` reads a file of yours; the default is the model's own held-out text.)
     recur viz curves DIR [DIR ...] --out curves.png                      loss and gradient norm, runs compared
 Each prints a JSON summary of what it measured as its last line.
 """
@@ -25,7 +26,7 @@ from recur.checks import number_flag
 from recur.data import read_text
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
-from recur.tasks import load
+from recur.tasks import checkpoint_folder, load, task_of
 from recur.tasks.stream_lm import StreamLM
 from recur.viz.cells_html import cells_page, write_cells_page
 from recur.viz.curves_plot import plot_curves
@@ -43,7 +44,8 @@ def add_viz_command(sub) -> None:
 
     gradients = kinds.add_parser("gradients", help="‖∂L_T/∂h_k‖ through time for language models")
     gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
-    gradients.add_argument("--text", required=True, help="a text file the windows are taken from")
+    gradients.add_argument("--text", default=None, help="a text file the windows are taken from (default: the "
+                           "first model's held-out text, its validation split)")
     gradients.add_argument("--out", type=out_file(".png"), default="gradients.png", help="the PNG to write")
     gradients.add_argument("--span", type=POSITIVE, default=100,
                            help="steps between the earliest state and the loss (default 100)")
@@ -63,7 +65,8 @@ def add_viz_command(sub) -> None:
 
     cells = kinds.add_parser("cells", help="an HTML page of the text coloured by a unit's activation")
     cells.add_argument("checkpoint", metavar="DIR")
-    cells.add_argument("--text", required=True)
+    cells.add_argument("--text", default=None, help="a text file to colour (default: the model's held-out text, "
+                       "its validation split)")
     cells.add_argument("--out", type=out_file(".html"), default="cells.html", help="the page to write")
     cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
     cells.add_argument("--max-chars", type=number_flag(int, at_least=2), default=3000,
@@ -122,13 +125,23 @@ def parse_radii(text: str) -> list[float]:
     return radii
 
 
+def measured_text(args, checkpoint: str) -> tuple[str, str]:
+    """The text a picture reads and its name: ``--text``, else the checkpoint's held-out split (a
+    character model's validation tail, a word model's validation file)."""
+    if args.text:
+        return read_text(args.text), args.text
+    spec, config = task_of(checkpoint_folder(checkpoint))
+    split = next(iter(spec.held_out(config).values()))
+    return split.data, split.source
+
+
 def run_gradients(args) -> int:
-    text = read_text(args.text)
+    text, text_name = measured_text(args, args.checkpoints[0])
     curves, summary = [], []
     radii = parse_radii(args.radii) if args.radii else None
     for path in args.checkpoints:
         lm = language_model(path)
-        windows = text_windows(lm.vocab.encode(text, args.text), args.span, args.windows)
+        windows = text_windows(lm.vocab.encode(text, text_name), args.span, args.windows)
         name = f"{Path(path).name} ({lm.model.config.cell}{', fresh' if args.fresh else ''})"
         model = measured_model(lm, args)
         variants = [(f"{name}, ρ(W) = {r:g}", with_spectral_radius(model, r)) for r in radii] if radii \
@@ -149,7 +162,7 @@ def run_gradients(args) -> int:
                             "surviving": {f: flow.relative(f)[0] for f in flow.norms}})
     ylabel = "‖∂L_T/∂h_k‖" if radii else "‖∂L_T/∂s_k‖ / ‖∂L_T/∂s_T‖ (top layer)"
     out = plot_gradient_flow(args.out, curves, ylabel, f"gradient flow over {args.span} steps, "
-                             f"mean of {args.windows} windows of {Path(args.text).name}")
+                             f"mean of {args.windows} windows of {Path(text_name).name}")
     print(json.dumps({"out": str(out), "span": args.span, "curves": summary}))
     return 0
 
@@ -174,12 +187,13 @@ def run_cells(args) -> int:
     if lm.unit != "character":
         raise RecurError(f"{args.checkpoint}: a {lm.unit} model; the cell viewer colours characters, so it needs "
                          "a character model (charlm)")
-    text = read_text(args.text)[: args.max_chars]
+    text, text_name = measured_text(args, args.checkpoint)
+    text = text[: args.max_chars]
     if len(text) < 2:
-        raise RecurError(f"{args.text}: {len(text)} characters; the cell viewer needs at least 2")
-    activations = record_units(measured_model(lm, args), lm.vocab.encode(text, args.text))
+        raise RecurError(f"{text_name}: {len(text)} characters; the cell viewer needs at least 2")
+    activations = record_units(measured_model(lm, args), lm.vocab.encode(text, text_name))
     top = top_units(activations, text, args.top)
-    title = f"{Path(args.checkpoint).name}{' (fresh weights)' if args.fresh else ''} over {Path(args.text).name}"
+    title = f"{Path(args.checkpoint).name}{' (fresh weights)' if args.fresh else ''} over {Path(text_name).name}"
     page = cells_page(text, activations, top, title, args.unit)
     out = write_cells_page(args.out, page)
     print(json.dumps({"out": str(out), "characters": len(text), "units": len(activations.units),

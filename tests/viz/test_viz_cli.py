@@ -129,3 +129,19 @@ def test_refusals(trained, tmp_path, capsys):
     ):
         assert main(argv) == 2, argv
         assert message in capsys.readouterr().err
+
+
+def test_the_text_defaults_to_the_models_held_out_text(trained, tmp_path, capsys, last_json):
+    from recur.data import split_validation
+    runs, text = trained
+    tail = tmp_path / "tail.txt"
+    tail.write_text(split_validation(text.read_text(encoding="utf-8"), 0.1)[1], encoding="utf-8")
+    results = []
+    for given in ([], ["--text", str(tail)]):
+        assert main(["viz", "cells", str(runs["lstm"]), "--out", str(tmp_path / "c.html"), "--max-chars", "300",
+                     *given]) == 0
+        cells = last_json()
+        assert main(["viz", "gradients", str(runs["elman"]), "--out", str(tmp_path / "g.png"), "--span", "20",
+                     "--windows", "2", *given]) == 0
+        results.append((cells["top"], last_json()["curves"][0]["loss"]))
+    assert results[0] == results[1]  # the default is the validation split, as if given as a file

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from recur.atomic import write_atomically
+from recur.checks import number_flag
 from recur.data.table import Table, read_table
 from recur.errors import RecurError
 from recur.viz.time_axis import time_step
@@ -82,7 +83,7 @@ def write_forecast(prefix: str, table: Table, history: torch.Tensor, predicted: 
 
 def forecast_arguments(parser) -> None:
     parser.add_argument("--data", help="a CSV with the model's columns (default: the series it was trained on)")
-    parser.add_argument("--horizon", type=int, default=None, help="steps to forecast (default: the trained horizon)")
+    parser.add_argument("--horizon", type=number_flag(int, at_least=1), default=None, help="steps to forecast (default: the trained horizon)")
     parser.add_argument("--hold-out", action="store_true",
                         help="hide the last HORIZON rows, forecast them and score the forecast against them")
     parser.add_argument("--out", default="forecast",
