@@ -13,7 +13,7 @@ from recur.models import LanguageModel, LanguageModelConfig
 from recur.recurrent import Recurrent
 from recur.tasks import load
 from recur.tasks.charlm import CharDataConfig, CharLM, CharLMTask
-from recur.train import Trainer, TrainConfig
+from recur.train import TrainConfig, Trainer
 
 __all__ = [
     "CELLS", "CharDataConfig", "CharLM", "CharLMTask", "LanguageModel", "LanguageModelConfig", "RecurError",

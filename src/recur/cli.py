@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("recur: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as err:  # noqa: BLE001 - a bug: one line, the traceback on request
+    except Exception as err:
         if os.environ.get("RECUR_DEBUG"):
             raise
         print(f"recur: internal error: {type(err).__name__}: {err!s:.300} (a bug in recur: please report it with "

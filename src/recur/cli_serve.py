@@ -38,7 +38,12 @@ def add_serve_command(subparsers) -> None:
 
 def run_serve(args) -> int:
     try:
-        from recur.serve.access import TOKEN_ENV, allowed_hosts, check_token, exposure_warning
+        from recur.serve.access import (
+            TOKEN_ENV,
+            allowed_hosts,
+            check_token,
+            exposure_warning,
+        )
         from recur.serve.app import create_app
         from recur.serve.server import listen, server_for, url_of
     except ModuleNotFoundError as err:

@@ -178,7 +178,7 @@ def test_cli_refusals_exit_2_with_one_line_on_stderr(argv, named, capsys):
 def test_nothing_below_imports_explain():
     src = Path(recur.__file__).parent
     importers = {p.relative_to(src).as_posix() for p in src.rglob("*.py")
-                 if re.search(r"^\s*(from|import) recur\.explain", p.read_text(encoding="utf-8"), re.M)}
+                 if re.search(r"^\s*(from|import) recur\.explain", p.read_text(encoding="utf-8"), re.MULTILINE)}
     assert importers - {p for p in importers if p.startswith("explain/")} == {"cli_explain.py"}
 
 

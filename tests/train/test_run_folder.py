@@ -15,9 +15,8 @@ from recur.train.run_folder import RunLock, remove_leftovers, rewind_metrics
 
 
 def test_a_second_lock_on_a_folder_is_refused_and_released_after(tmp_path):
-    with RunLock(tmp_path):
-        with pytest.raises(RecurError, match=f"in use by a training run \\(PID {os.getpid()}\\)"):
-            RunLock(tmp_path).__enter__()
+    with RunLock(tmp_path), pytest.raises(RecurError, match=f"in use by a training run \\(PID {os.getpid()}\\)"):
+        RunLock(tmp_path).__enter__()
     with RunLock(tmp_path):  # released: taken again
         pass
 

@@ -69,7 +69,7 @@ def test_the_cell_viewer_page(trained, tmp_path, capsys, last_json):
     summary = last_json()
     assert summary["characters"] == 400 and summary["units"] == 64 and "line_position" in summary["top"]
     page = out.read_text()
-    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.DOTALL).group(1))
     assert data["units"][data["chosen"]] == "layer1.c[3]" and len(data["values"][0]) == 400
     assert "http" not in page.replace("http://www.w3.org", "")  # nothing is fetched from anywhere
     assert data["total"] == 64 and set(data["scores"]) == {"variance", *summary["top"]}

@@ -25,7 +25,8 @@ numbers; skipping the rows that do not tick, the paper's saving, is not done yet
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 

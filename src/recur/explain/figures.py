@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recur.viz.figures import save_png as save_figure, subplots
+from recur.viz.figures import save_png as save_figure
+from recur.viz.figures import subplots
 
 
 def new_figure(rows: int = 1, columns: int = 1, size: tuple[float, float] = (7.0, 4.0), **options):

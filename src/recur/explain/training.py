@@ -10,7 +10,7 @@ import tempfile
 import torch
 
 from recur.tasks import load
-from recur.train import Trainer, TrainConfig
+from recur.train import TrainConfig, Trainer
 
 TRAINING_COPIES = 4  # training holds every parameter four times: weights, gradients, Adam's two moments
 

@@ -34,8 +34,15 @@ from recur.analysis.activations import record_units, top_units
 from recur.errors import RecurError
 from recur.generate.sampling import check_sampling
 from recur.serve.access import TokenGate
-from recur.serve.limits import (TEMPERATURES, FieldError, GenerateRequest, Limits, parse_cells, parse_generate,
-                                read_object)
+from recur.serve.limits import (
+    TEMPERATURES,
+    FieldError,
+    GenerateRequest,
+    Limits,
+    parse_cells,
+    parse_generate,
+    read_object,
+)
 from recur.serve.page import playground_page
 from recur.serve.relay import relay
 from recur.viz.cells_html import cells_data

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from recur.data import CharVocab, read_text, split_validation
 from recur.checks import check_config
+from recur.data import CharVocab, read_text, split_validation
 from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config

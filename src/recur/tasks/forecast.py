@@ -46,9 +46,9 @@ class ForecastDataConfig:
     series: str = field(default="etth1", metadata={"choices": tuple(SERIES), "help": "a bundled series"})
     features: str = field(default="target", metadata={
         "choices": FEATURES, "help": "target: the target column from its own past; all: every column"})
-    horizon: int | None = field(default=None, metadata={"help": "steps forecast", "default_text": "the series'",
+    horizon: int | None = field(default=None, metadata={"help": "steps forecast", "default_text": "set by --series",
                                                         "at_least": 1})
-    seq_len: int | None = field(default=None, metadata={"help": "steps read", "default_text": "the series'",
+    seq_len: int | None = field(default=None, metadata={"help": "steps read", "default_text": "set by --series",
                                                         "at_least": 1})
     batch_size: int = field(default=64, metadata={"at_least": 1})
     loss: str = field(default="mse", metadata={"choices": tuple(LOSSES), "help": "the training objective"})

@@ -55,7 +55,9 @@ def write_forecast(prefix: str, table: Table, history: torch.Tensor, predicted: 
                    truth: torch.Tensor | None = None) -> dict[str, str]:
     """``PREFIX.csv`` (step, then per column the forecast; when the truth is known, its time label
     and the true values too) and ``PREFIX.png``; returns both paths."""
-    from recur.viz.forecast_plot import plot_forecast  # matplotlib loads only when a picture is drawn
+    from recur.viz.forecast_plot import (
+        plot_forecast,  # matplotlib loads only when a picture is drawn
+    )
 
     columns = table.columns
     held_out = truth is not None

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
+from recur.checks import check_config
 from recur.data import WordVocab, find_data, read_text, words_of
 from recur.data.vocab import EOS
-from recur.checks import check_config
 from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config

@@ -31,10 +31,10 @@ class RunLock:
     def __init__(self, out: Path):
         self.out, self.handle = Path(out), None
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self) -> RunLock:  # noqa: PYI034 - typing.Self needs Python 3.11
         self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / LOCK_FILE
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__
+        handle = open(path, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

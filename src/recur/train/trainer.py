@@ -30,7 +30,12 @@ from recur.checks import check_config
 from recur.errors import RecurError
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES, clip_gradients
-from recur.train.optimizers import OPTIMIZERS, build_optimizer, optimizer_from_flat, optimizer_to_flat
+from recur.train.optimizers import (
+    OPTIMIZERS,
+    build_optimizer,
+    optimizer_from_flat,
+    optimizer_to_flat,
+)
 from recur.train.run_folder import RunLock, remove_leftovers, rewind_metrics
 from recur.train.run_log import end_session, start_session
 from recur.train.schedule import SCHEDULES, learning_rate
@@ -202,7 +207,7 @@ class Trainer:
                             if (checkpoint.resolve(self.out / "last") / "config.json").exists()
                             else "no checkpoint was written yet")
                     raise RecurError(f"{nonfinite_in_a_row} non-finite steps in a row: training diverged and "
-                                     f"stopped; {kept}; try a lower --lr than {cfg.lr:g} or a --clip")
+                                     f"stopped; {kept}; try a lower --lr than {cfg.lr:g} or a smaller --clip")
                 continue
             nonfinite_in_a_row = 0
             self.optimizer.step()
