@@ -1,4 +1,5 @@
-"""Ctrl-C during `recur train`: the checkpoint is saved, the exit is clean, resume continues."""
+"""Ctrl-C, SIGTERM and SIGKILL during `recur train`: the checkpoint is saved (or the last one kept), the exit is
+clean, resume continues without logging a step twice."""
 
 import json
 import os
@@ -8,31 +9,6 @@ import sys
 import time
 
 from recur.train import checkpoint
-
-
-def test_ctrl_c_saves_and_exits_cleanly(tmp_path, small_text):
-    data = tmp_path / "text.txt"
-    data.write_text(small_text, encoding="utf-8")
-    out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "recur.cli", "train", "charlm", "--data", str(data), "--out", str(out),
-           "--hidden", "16", "--layers", "1", "--seq-len", "16", "--batch-size", "4", "--max-steps", "1000000",
-           "--eval-every", "20"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while not (out / "last" / "trainer_state.json").exists() and time.time() < deadline:
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    assert "checkpoint saved" in err and "--resume" in err
-    step = checkpoint.read_json(out / "last", "trainer_state")["step"]
-    assert step >= 20
-    resumed = subprocess.run([sys.executable, "-m", "recur.cli", "train", "charlm", "--out", str(out), "--resume",
-                              "--max-steps", str(step + 3)], capture_output=True, text=True, timeout=60,
-                             env={**os.environ}, check=False)
-    assert resumed.returncode == 0, resumed.stderr
-    assert json.loads(resumed.stdout.strip().splitlines()[-1])["step"] == step + 3
 
 
 def start_training(tmp_path, small_text):
@@ -47,6 +23,22 @@ def start_training(tmp_path, small_text):
     while not (out / "last" / "trainer_state.json").exists() and time.time() < deadline:
         time.sleep(0.2)
     return proc, out
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path, small_text):
+    proc, out = start_training(tmp_path, small_text)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "checkpoint saved" in err and "--resume" in err
+    step = checkpoint.read_json(out / "last", "trainer_state")["step"]
+    assert step >= 20
+    resumed = subprocess.run([sys.executable, "-m", "recur.cli", "train", "charlm", "--out", str(out), "--resume",
+                              "--max-steps", str(step + 3)], capture_output=True, text=True, timeout=60,
+                             env={**os.environ}, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.strip().splitlines()[-1])["step"] == step + 3
 
 
 def test_sigterm_saves_as_ctrl_c_does(tmp_path, small_text):

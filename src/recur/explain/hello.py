@@ -19,14 +19,7 @@ from recur.explain.figures import new_figure, save_png
 from recur.explain.layout import table
 from recur.explain.lectures import BABU
 from recur.explain.params import char_model_count
-from recur.explain.topic import (
-    Explanation,
-    Option,
-    Topic,
-    require_memory,
-    seed_option,
-    whole,
-)
+from recur.explain.topic import Explanation, Option, Topic, require_memory, seed_option, whole
 from recur.explain.training import TRAINING_COPIES, seeded, train_briefly
 from recur.tasks.charlm import CharDataConfig, CharLMTask
 
