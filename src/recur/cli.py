@@ -249,7 +249,8 @@ def resume_task(args, out: Path, train_options: dict):
 
 def resumed_data(out: Path, config: dict, data_path: str | None) -> dict | None:
     """The fingerprint of the data a resume will read, refused if it is not the data the run started
-    on: the same file (moved is fine), unchanged since."""
+    on: the same file (moved is fine), unchanged since. A run from before fingerprints were recorded
+    may name another path only where its recorded file is gone (moved)."""
     recorded_source = config.get("data", {}).get("source", "")
     path = str(Path(data_path).resolve()) if data_path else recorded_source
     first = recorded_data(out)
@@ -258,7 +259,8 @@ def resumed_data(out: Path, config: dict, data_path: str | None) -> dict | None:
         what = f"--data {data_path} is not" if data_path else f"{path} has changed since it was"
         raise RecurError(f"{what} the data this run trained on ({first['path']}); resume on the same data, or "
                          "start a new run with another --out")
-    if data_path and not first and path != recorded_source:
+    recorded_still_there = not recorded_source or Path(recorded_source).exists()
+    if data_path and not first and path != recorded_source and recorded_still_there:  # no fingerprint to compare
         raise RecurError(f"--data {data_path}: this run trained on {recorded_source or 'the bundled data'}; resume "
                          "on the same data (give --data only if that file has moved), or start a new run")
     return current or first

@@ -123,3 +123,14 @@ def test_edited_checkpoints_are_refused(refused, trained, change, fragments, ver
 def test_edited_training_state_is_refused_on_resume(refused, trained):
     edit(trained / "last" / "trainer_state.json", lambda s: s.pop("position"))
     refused(["train", "charlm", "--out", trained, "--resume", "--max-steps", "8"], "training state does not match")
+
+
+def test_resume_accepts_the_same_data_moved(shakespeare_file, tmp_path, capsys):
+    from recur.cli import main
+    data = tmp_path / "text.txt"
+    data.write_text(shakespeare_file.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["train", "charlm", "--data", str(data), "--out", str(out), *TINY, "--max-steps", "2"]) == 0
+    moved = data.rename(tmp_path / "moved.txt")
+    assert main(["train", "charlm", "--out", str(out), "--resume", "--data", str(moved), "--max-steps", "4"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 4

@@ -42,7 +42,8 @@ from recur.train.schedule import SCHEDULES, learning_rate
 from recur.train.task import LOWEST_LOSS, Task
 
 MAX_NONFINITE_IN_A_ROW = 10
-DIVERGED_FACTOR = 3.0  # a validation loss this many times the untrained model's training loss has blown up
+DIVERGED_FACTOR = 10.0  # a validation loss this many times the untrained model's training loss has blown up
+# (not less: a forecaster's validation split can legitimately score 2-3x its first training batches, ETTh1)
 REQUIRED_PROGRESS = ("step", "elapsed", "best_score")  # in every trainer_state.json; later fields default
 DEFAULT_MINUTES = 5.0  # the budget the recur command gives when none is
 
