@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import torch
@@ -233,8 +234,11 @@ def resume_task(args, out: Path, train_options: dict):
     if config.get("task") != spec.name:
         raise RecurError(f"{out} holds a {config.get('task')} checkpoint, not {spec.name}")
     saved = checkpoint.read_json(last, "trainer_state").get("train_config")
-    if not isinstance(saved, dict):
-        raise RecurError(f"{last / 'trainer_state.json'}: no train_config in it; the checkpoint was edited")
+    unknown = set(saved) - {f.name for f in fields(TrainConfig)} if isinstance(saved, dict) else set()
+    if not isinstance(saved, dict) or unknown:
+        problem = f"unknown training settings {', '.join(sorted(unknown))}" if unknown else "no train_config"
+        raise RecurError(f"{last / 'trainer_state.json'}: {problem} in it; the checkpoint was edited or is "
+                         "from another version")
     for section, options in (("model", given(args, spec.ModelConfig)), ("data", given(args, spec.DataConfig)),
                              ("training", {k: v for k, v in train_options.items() if k in FIXED_ON_RESUME})):
         recorded = saved if section == "training" else config.get(section, {})

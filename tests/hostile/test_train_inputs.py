@@ -134,3 +134,8 @@ def test_resume_accepts_the_same_data_moved(shakespeare_file, tmp_path, capsys):
     moved = data.rename(tmp_path / "moved.txt")
     assert main(["train", "charlm", "--out", str(out), "--resume", "--data", str(moved), "--max-steps", "4"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 4
+
+
+def test_unknown_training_settings_are_refused_on_resume(refused, trained):
+    edit(trained / "last" / "trainer_state.json", lambda s: s["train_config"].update(warp=9))
+    refused(["train", "charlm", "--out", trained, "--resume", "--max-steps", "8"], "unknown training settings warp")
