@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import charlm, classify, forecast, wordlm
+from recur.tasks import babi, charlm, classify, forecast, wordlm
+from recur.tasks import ntm_copy, ntm_recall, ntm_repeat_copy
 from recur.tasks.spec import TaskSpec
 from recur.train import checkpoint
 
@@ -16,6 +17,10 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
     wordlm.SPEC,
     classify.SPEC,
     forecast.SPEC,
+    ntm_copy.SPEC,
+    ntm_repeat_copy.SPEC,
+    ntm_recall.SPEC,
+    babi.SPEC,
 )}
 
 

@@ -1,0 +1,46 @@
+"""``recur ask DIR --story FILE --question "Where is the ring?"``: a trained bAbI model's answer, and
+the memory network's attention over the story's sentences at each hop (a table; ``--out`` draws it)."""
+
+from __future__ import annotations
+
+import json
+
+from recur.data.text import read_text
+from recur.errors import RecurError
+from recur.viz.attention_plot import plot_attention
+
+
+def ask_arguments(parser) -> None:
+    parser.add_argument("--story", required=True, metavar="FILE",
+                        help="the story: one statement a line, oldest first (bAbI's leading IDs are allowed)")
+    parser.add_argument("--question", required=True, help='the question, e.g. "Where is the ring?"')
+    parser.add_argument("--out", metavar="PNG", help="also draw the attention over sentences per hop to this PNG")
+    parser.add_argument("--json", action="store_true", help="print the answer and attention as one JSON line")
+
+
+def attention_table(result: dict) -> str:
+    """One row per sentence kept in memory: each hop's attention, then the sentence."""
+    hops = result["attention"] or []
+    lines = ["  ".join([*(f"hop{k + 1:<2}" for k in range(len(hops))), "sentence"])]
+    for i, sentence in enumerate(result["sentences"]):
+        lines.append("  ".join([*(f"{hop[i]:5.2f}" for hop in hops), sentence]))
+    return "\n".join(lines)
+
+
+def run_ask(reader, args) -> int:
+    result = reader.ask(read_text(args.story).splitlines(), args.question, str(args.story))
+    if args.out:
+        if result["attention"] is None:
+            raise RecurError("an LSTM model has no attention to draw; --out needs a memory network model")
+        plot_attention(args.out, result["sentences"], result["attention"], f"{args.question} → {result['answer']}")
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"answer: {result['answer']} (probability {result['probability']:.2f})")
+    if result["unknown_words"]:
+        print(f"unknown words (read as <unk>): {', '.join(result['unknown_words'])}")
+    if result["dropped"]:
+        print(f"the {result['dropped']} oldest sentences did not fit in memory")
+    if result["attention"] is not None:
+        print(attention_table(result))
+    return 0
