@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from recur.viz.figures import save_png, subplots
+from recur.viz.figures import COLOURS, save_png, subplots
 
 
 def head_name(head: int, read_heads: int) -> str:
@@ -36,4 +36,32 @@ def plot_trace(path: str | Path, inputs: torch.Tensor, targets: torch.Tensor, ou
     axes[-1, 0].set_xlabel("time step")
     if title:
         axes[0, 0].set_title(title)
+    return save_png(figure, path)
+
+
+def plot_generalisation(path: str | Path, at_lengths: dict[str, dict[int, float]],
+                        learning: dict[str, list[tuple[int, float]]], trained: tuple[int, int], unit: str,
+                        title: str = "") -> Path:
+    """Write a PNG of two panels: bit errors per sequence against length for each run
+    (``at_lengths``: name → {length: errors}), the trained lengths shaded; and each run's validation
+    bit errors against the training sequences seen (``learning``: name → [(sequences, errors)])."""
+    figure, (left, right) = subplots(1, 2, figsize=(13, 4.8))
+    for index, name in enumerate(at_lengths):
+        colour = COLOURS[index % len(COLOURS)]
+        style = "s--" if name.startswith("lstm") else "o-"
+        lengths = sorted(at_lengths[name])
+        left.plot(lengths, [at_lengths[name][n] for n in lengths], style, color=colour, markersize=4, label=name)
+        if learning.get(name):
+            right.plot(*zip(*learning[name]), style, color=colour, markersize=3, label=name)
+    left.axvspan(trained[0], trained[1], color="0.9", label="trained lengths")
+    for axis in (left, right):
+        axis.set_yscale("symlog", linthresh=0.1)  # zero errors stay on the axis; 0.1 to hundreds readable
+        axis.set_ylabel("bit errors per sequence")
+        axis.grid(alpha=0.3)
+    left.set_xlabel(f"length ({unit})")
+    right.set_xlabel("training sequences seen")
+    right.set_title("validation (trained lengths)", fontsize="small")
+    left.legend(fontsize="small")
+    if title:
+        left.set_title(title)
     return save_png(figure, path)
