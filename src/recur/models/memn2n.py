@@ -47,7 +47,7 @@ class MemN2NConfig:
     vocab_size: int = field(metadata={"flag": False, "at_least": NO_WORD + 1})  # from the data
     sentence_words: int = field(metadata={"flag": False, "at_least": 1})  # J: the longest training sentence
     hops: int = field(default=3, metadata={"help": "memory hops (K)", "at_least": 1, "at_most": 10})
-    dim: int = field(default=20, metadata={"help": "embedding size d (default 20; 50 with --task-id all)",
+    dim: int = field(default=20, metadata={"help": "embedding size d", "default_text": "20; 50 with --task-id all",
                                            "at_least": 1, "at_most": 4096})
     memory_slots: int = field(default=50, metadata={"help": "the most recent sentences kept in memory (M)",
                                                     "at_least": 1, "at_most": 10000})

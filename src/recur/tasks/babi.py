@@ -81,11 +81,11 @@ class BabiDataConfig:
                                                              "slots mixed in during training", "at_least": 0,
                                                      "at_most": 1})
     linear_start_epochs: int = field(default=20, metadata={
-        "help": "epochs without the softmax in the hops before it is put back (default 20; 30 with --task-id all); "
-                "0: none", "at_least": 0})
+        "help": "epochs without the softmax in the hops before it is put back; 0: none",
+        "default_text": "20; 30 with --task-id all", "at_least": 0})
     halve_every: int = field(default=25, metadata={
-        "help": "after linear start, halve the step every this many epochs (default 25; 15 with --task-id all); "
-                "0: never", "at_least": 0})
+        "help": "after linear start, halve the step every this many epochs; 0: never",
+        "default_text": "25; 15 with --task-id all", "at_least": 0})
     source: str = field(default="", metadata={"flag": False})  # the babi folder, for resume and eval
     shuffle_seed: int = field(default=0, metadata={"flag": False})
 
