@@ -103,6 +103,9 @@ def test_the_lstm_yardstick_trains_and_answers(babi_data, tmp_path, capsys):
     assert main(["ask", str(out), "--story", str(story), "--question", "Where is Mary?"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("answer: ") and len(printed) == 1  # no attention to show
+    assert main(["ask", str(out), "--story", str(story), "--question", "Where is Mary?", "--out",
+                 str(tmp_path / "a.png")]) != 0
+    assert "an LSTM model has no attention to draw" in capsys.readouterr().err
 
 
 def test_joint_takes_the_authors_joint_settings(babi_data):
