@@ -83,7 +83,8 @@ def targets(rows: list[dict]) -> dict:
     zero_to_50 = [all(s["bit_errors"] == 0 for n, s in r["lengths"].items() if int(n) <= 50) for r in ntm]
     beats = [lstm is not None and all(s["bit_errors"] < lstm["lengths"][n]["bit_errors"]
                                       for n, s in r["lengths"].items() if int(n) > 20) for r in ntm]
-    return {"at_most_0.1_bit_errors_at_lengths_to_20": {"seeds_met": sum(short), "of": len(ntm), "met": sum(short) >= 3},
+    return {"at_most_0.1_bit_errors_at_lengths_to_20": {"seeds_met": sum(short), "of": len(ntm),
+                                                         "met": sum(short) >= 3},
             "zero_bit_errors_to_length_50": {"seeds_met": sum(zero_to_50), "of": len(ntm)},
             "fewer_errors_than_lstm_above_20": {"seeds_met": sum(beats), "of": len(ntm)}}
 
@@ -95,7 +96,8 @@ def markdown(report: dict) -> str:
              "|---" * (len(lengths) + 3) + "|"]
     for r in rows:
         cells = " | ".join(f"{r['lengths'][n]['bit_errors']:.2f}" for n in lengths)
-        lines.append(f"| {r['name']} | {r['held_out']['test']['bit_errors']:.3f} | {cells} | {r['train_seconds']:.0f} |")
+        held_out = r["held_out"]["test"]["bit_errors"]
+        lines.append(f"| {r['name']} | {held_out:.3f} | {cells} | {r['train_seconds']:.0f} |")
     return "\n".join(lines)
 
 
@@ -107,7 +109,8 @@ def main() -> None:
     parser.add_argument("--eval-sequences", type=int, default=100, help="sequences scored at each length")
     parser.add_argument("--lengths", default=None, help="comma-separated (default: the task's own)")
     parser.add_argument("--jobs", type=int, default=2, help="runs trained at once, one thread each")
-    parser.add_argument("--runs", type=Path, default=None, help="keep the run folders here (default: a temporary folder)")
+    parser.add_argument("--runs", type=Path, default=None,
+                        help="keep the run folders here (default: a temporary folder)")
     parser.add_argument("--out", type=Path, default=None, help="default: bench/results/ntm_TASK.json")
     add_markdown_option(parser)
     args = parser.parse_args()
@@ -132,7 +135,8 @@ def main() -> None:
                                                                             for n, s in r["lengths"].items()}
                                                                    for r in rows},
                                 {r["name"]: r["learning"] for r in rows}, (trained.min_length, trained.max_length),
-                                trained.length_name, title=f"{args.task}: {args.sequences:,} training sequences per run")
+                                trained.length_name,
+                                title=f"{args.task}: {args.sequences:,} training sequences per run")
     report = {"benchmark": f"NTM against an LSTM on {args.task}: bit errors per sequence by length",
               "command": "python " + " ".join(sys.argv), "machine": machine_info(), "task": args.task,
               "settings": {"batch_size": BATCH, "lr": LR, "optimizer": "adam", "schedule": "cosine",

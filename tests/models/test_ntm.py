@@ -75,7 +75,8 @@ def test_read_erase_and_add_by_hand():
     memory = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
     weights = torch.tensor([[[0.0, 0.5, 0.5]]])
     torch.testing.assert_close(read(memory, weights), torch.tensor([[[4.0, 5.0]]]))
-    erased = write(memory, torch.tensor([[[0.0, 1.0, 0.0]]]), torch.tensor([[[1.0, 0.0]]]), torch.tensor([[[9.0, 1.0]]]))
+    on_slot_1 = torch.tensor([[[0.0, 1.0, 0.0]]])
+    erased = write(memory, on_slot_1, torch.tensor([[[1.0, 0.0]]]), torch.tensor([[[9.0, 1.0]]]))
     torch.testing.assert_close(erased, torch.tensor([[[1.0, 2.0], [9.0, 5.0], [5.0, 6.0]]]))
     half = write(memory, weights, torch.tensor([[[0.5, 1.0]]]), torch.zeros(1, 1, 2))
     # row i keeps M(i) (1 − w(i) e): rows 2 and 3 keep 0.75 of the first column and 0.5 of the second
@@ -100,8 +101,10 @@ def test_a_few_ntm_steps_pass_gradcheck_in_float64(controller):
     x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda inputs: model(inputs)[0], (x,))
     weight = model.head_params.weight
-    assert torch.autograd.gradcheck(
-        lambda w: torch.func.functional_call(model, {"head_params.weight": w}, (x.detach(),))[0], (weight.detach().requires_grad_(),))
+    def with_weight(w):
+        return torch.func.functional_call(model, {"head_params.weight": w}, (x.detach(),))[0]
+
+    assert torch.autograd.gradcheck(with_weight, (weight.detach().requires_grad_(),))
 
 
 def test_shapes_weightings_and_the_lstm_baseline():

@@ -7,8 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import babi, charlm, classify, forecast, wordlm
-from recur.tasks import ntm_copy, ntm_recall, ntm_repeat_copy
+from recur.tasks import (
+    babi,
+    charlm,
+    classify,
+    forecast,
+    ntm_copy,
+    ntm_recall,
+    ntm_repeat_copy,
+    wordlm,
+)
 from recur.tasks.spec import TaskSpec
 from recur.train import checkpoint
 

@@ -35,7 +35,7 @@ class RecallData:
     min_length: int = field(default=2, metadata={"help": "fewest items in training", "at_least": 2})
     max_length: int = field(default=6, metadata={"help": "most items in training", "at_least": 2,
                                                   "at_most": 10_000})
-    batch_size: int = field(default=8, metadata={"at_least": 1, "at_most": 100_000})
+    batch_size: int = field(default=4, metadata={"at_least": 1, "at_most": 100_000})
     data_seed: int = field(default=0, metadata={"help": "seeds the training sequences", "at_least": 0,
                                                 "at_most": 2**63 - 1})
 

@@ -39,7 +39,7 @@ class RepeatCopyData:
                                                   "at_most": 10_000})
     min_repeats: int = field(default=1, metadata={"at_least": 1})
     max_repeats: int = field(default=10, metadata={"at_least": 1, "at_most": 100})
-    batch_size: int = field(default=8, metadata={"at_least": 1, "at_most": 100_000})
+    batch_size: int = field(default=4, metadata={"at_least": 1, "at_most": 100_000})
     data_seed: int = field(default=0, metadata={"help": "seeds the training sequences", "at_least": 0,
                                                 "at_most": 2**63 - 1})
 
