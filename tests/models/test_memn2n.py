@@ -3,7 +3,8 @@ weight tying, empty slots that get no attention, time noise, and gradients by fi
 
 import torch
 
-from recur.models.memn2n import MemN2N, MemN2NConfig, StoryBatch, position_encoding, time_indices
+from recur.models.memn2n import (MemN2N, MemN2NConfig, StoryBatch, attention_weights, position_encoding,
+                                 time_indices)
 
 V, J, M = 12, 4, 5
 
@@ -35,11 +36,24 @@ def test_shapes_and_empty_slots():
     model = tiny()
     out = model(batch())
     assert out.logits.shape == (3, V) and out.attention.shape == (3, 3, M)
-    assert torch.allclose(out.attention.sum(-1), torch.ones(3, 3))
+    assert torch.allclose(out.attention[:, 0].sum(-1), torch.ones(3))  # a full memory: a softmax
+    assert (out.attention[:, 1:].sum(-1) < 1).all()  # the empty slots share it, as in the authors' code
     assert (out.attention[:, 1, 2:] == 0).all() and (out.attention[:, 2, 3:] == 0).all()  # never an empty slot
+    masked = tiny(null_attention=False)
+    masked.load_state_dict(model.state_dict())
+    assert torch.allclose(masked(batch()).attention.sum(-1), torch.ones(3, 3))
     model.linear.fill_(True)  # linear start: the raw scores, still nothing on empty slots
     linear = model(batch()).attention
     assert (linear[:, 1, 2:] == 0).all() and not torch.allclose(linear.sum(-1), torch.ones(3, 3))
+
+
+def test_attention_weights_by_hand():
+    filled = torch.tensor([[True, True, False, False, False]])
+    p = attention_weights(torch.tensor([[0.0, 0.0, 7.0, 7.0, 7.0]]), filled, torch.tensor([3]))
+    assert torch.allclose(p, torch.tensor([[0.2, 0.2, 0, 0, 0]]))  # e^0 / (2 e^0 + 3 empty slots)
+    p = attention_weights(torch.tensor([[2.0, 0.0, 0, 0, 0]]), filled, torch.tensor([0]))
+    assert torch.allclose(p[0, :2], torch.tensor([2.0, 0.0]).softmax(-1))
+    assert attention_weights(torch.zeros(1, 5), torch.zeros(1, 5, dtype=torch.bool), torch.tensor([5])).sum() == 0
 
 
 def test_adjacent_weight_tying():
