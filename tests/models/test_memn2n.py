@@ -1,10 +1,17 @@
 """The end-to-end memory network: position encoding against hand-computed values, shapes, adjacent
 weight tying, empty slots that get no attention, time noise, and gradients by finite differences."""
 
+import pytest
 import torch
 
-from recur.models.memn2n import (MemN2N, MemN2NConfig, StoryBatch, attention_weights, position_encoding,
-                                 time_indices)
+from recur.models.memn2n import (
+    MemN2N,
+    MemN2NConfig,
+    StoryBatch,
+    attention_weights,
+    position_encoding,
+    time_indices,
+)
 
 V, J, M = 12, 4, 5
 
@@ -90,20 +97,17 @@ def test_time_noise():
     assert time_indices(9, 50, 0.1, generator).tolist() == list(range(8, -1, -1))  # ⌈0.9⌉ = 1: no blank
 
 
-def test_gradients_by_finite_differences():
+@pytest.mark.parametrize("linear", [False, True])
+def test_gradients_by_finite_differences(linear):
     torch.manual_seed(0)
-    for linear in (False, True):
-        model = tiny(hops=2, dim=3).double()
-        model.linear.fill_(linear)
-        questions = batch()
-        target = torch.tensor([2, 5, 7])
+    model = tiny(hops=2, dim=3).double()
+    model.linear.fill_(linear)
+    questions, target = batch(), torch.tensor([2, 5, 7])
+    tables = [p.detach().clone().requires_grad_() for p in model.parameters()]
 
-        tables = [p.detach().clone().requires_grad_() for p in model.parameters()]
+    def loss(*tables):
+        named = {f"words.{i}": w for i, w in enumerate(tables[:3])} | {f"times.{i}": t for i, t in enumerate(tables[3:])}
+        out = torch.func.functional_call(model, named, (questions,))
+        return torch.nn.functional.cross_entropy(out.logits, target)
 
-        def functional(*tables):
-            words, times = tables[:3], tables[3:]
-            out = torch.func.functional_call(model, {**{f"words.{i}": w for i, w in enumerate(words)},
-                                                     **{f"times.{i}": t for i, t in enumerate(times)}}, (questions,))
-            return torch.nn.functional.cross_entropy(out.logits, target)
-
-        assert torch.autograd.gradcheck(functional, tables, eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(loss, tables, eps=1e-6, atol=1e-6)

@@ -138,7 +138,7 @@ class MemN2N(nn.Module):
         return (embedded * self.encoding[: ids.shape[-1]]).sum(-2)
 
     def forward(self, batch: StoryBatch) -> MemN2NOutput:
-        B, M = batch.story.shape[:2]
+        M = batch.story.shape[1]
         filled = torch.arange(M, device=batch.story.device)[None, :] < batch.slots[:, None]  # [B, M]
         # the batch is cut to its longest story; the model's other slots are empty too
         empty = (self.config.memory_slots - batch.slots).clamp(min=0) if self.config.null_attention \
