@@ -2,7 +2,7 @@
 (``check_config``, called by each config's ``__post_init__``, so the Python API, the command line and
 a hand-edited config.json all get the same refusal), keyword options (``check_options``: a cell's
 ``--cell-option``, typed by its constructor's annotations) and command-line numbers
-(``number_flag``, an argparse ``type``).
+(``number_flag``, an argparse ``type``) and the files a picture is written to (``output_file``).
 
 A range is declared in a field's metadata, or as keywords:
 
@@ -22,6 +22,7 @@ import math
 import types
 import typing
 from dataclasses import fields, is_dataclass
+from pathlib import Path
 
 from recur.errors import RecurError
 
@@ -160,4 +161,17 @@ def number_flag(kind: type, **limits):
         except RecurError as err:
             raise argparse.ArgumentTypeError(str(err).lstrip()) from None
     parse.__name__ = kind.__name__  # argparse names the type in its own messages
+    return parse
+
+
+def output_file(suffix: str):
+    """An argparse ``type`` for a picture or page to write: a file name ending in ``suffix`` (the
+    format written, so ``.jpg`` never silently gets PNG bytes), not an existing folder."""
+    def parse(text: str) -> str:
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
+        if Path(text).suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"expected a file name ending in {suffix} (the format written), "
+                                             f"got {text!r}")
+        return text
     return parse

@@ -11,7 +11,6 @@ Each prints a JSON summary of what it measured as its last line.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
@@ -26,7 +25,7 @@ from recur.analysis.gradient_flow import (
     with_spectral_radius,
 )
 from recur.analysis.spectrum import recurrent_spectra
-from recur.checks import number_flag
+from recur.checks import number_flag, output_file
 from recur.data import read_text
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
@@ -50,7 +49,7 @@ def add_viz_command(sub) -> None:
     gradients.add_argument("checkpoints", nargs="+", metavar="DIR")
     gradients.add_argument("--text", default=None, help="a text file the windows are taken from (default: the "
                            "first model's held-out text, its validation split)")
-    gradients.add_argument("--out", type=out_file(".png"), default="gradients.png", help="the PNG to write")
+    gradients.add_argument("--out", type=output_file(".png"), default="gradients.png", help="the PNG to write")
     gradients.add_argument("--span", type=POSITIVE, default=100,
                            help="steps between the earliest state and the loss (default 100)")
     gradients.add_argument("--windows", type=number_flag(int, at_least=1, at_most=MAX_WINDOWS), default=32,
@@ -64,14 +63,14 @@ def add_viz_command(sub) -> None:
 
     spectrum = kinds.add_parser("spectrum", help="eigenvalues of each gate block of W_hh, one panel per block")
     spectrum.add_argument("checkpoint", metavar="DIR")
-    spectrum.add_argument("--out", type=out_file(".png"), default="spectrum.png", help="the PNG to write")
+    spectrum.add_argument("--out", type=output_file(".png"), default="spectrum.png", help="the PNG to write")
     spectrum.set_defaults(run=run_spectrum)
 
     cells = kinds.add_parser("cells", help="an HTML page of the text coloured by a unit's activation")
     cells.add_argument("checkpoint", metavar="DIR")
     cells.add_argument("--text", default=None, help="a text file to colour (default: the model's held-out text, "
                        "its validation split)")
-    cells.add_argument("--out", type=out_file(".html"), default="cells.html", help="the page to write")
+    cells.add_argument("--out", type=output_file(".html"), default="cells.html", help="the page to write")
     cells.add_argument("--unit", default=None, help="the unit shown first, e.g. layer2.c[17] (default: the best found)")
     cells.add_argument("--max-chars", type=number_flag(int, at_least=2), default=3000,
                        help="read at most this much of the text (default 3000)")
@@ -83,21 +82,8 @@ def add_viz_command(sub) -> None:
                               "several runs on one plot")
     curves.add_argument("runs", nargs="+", metavar="DIR",
                         help="run folders (each holding metrics.jsonl); several are drawn on one plot, named by folder")
-    curves.add_argument("--out", type=out_file(".png"), default="curves.png", help="the PNG to write")
+    curves.add_argument("--out", type=output_file(".png"), default="curves.png", help="the PNG to write")
     curves.set_defaults(run=run_curves)
-
-
-def out_file(suffix: str):
-    """An argparse ``type`` for ``--out``: a file name ending in ``suffix`` (the format written),
-    not an existing folder."""
-    def parse(text: str) -> str:
-        if Path(text).is_dir():
-            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
-        if Path(text).suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"expected a file name ending in {suffix} (the format written), "
-                                             f"got {text!r}")
-        return text
-    return parse
 
 
 def add_fresh_option(parser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from recur.checks import output_file
 from recur.data.text import read_text
 from recur.errors import RecurError
 from recur.viz.attention_plot import plot_attention
@@ -14,7 +15,7 @@ def ask_arguments(parser) -> None:
     parser.add_argument("--story", required=True, metavar="FILE",
                         help="the story: one statement a line, oldest first (bAbI's leading IDs are allowed)")
     parser.add_argument("--question", required=True, help='the question, e.g. "Where is the ring?"')
-    parser.add_argument("--out", metavar="PNG", help="also draw the attention over sentences per hop to this PNG")
+    parser.add_argument("--out", type=output_file(".png"), metavar="PNG", help="also draw the attention over sentences per hop to this PNG")
     parser.add_argument("--json", action="store_true", help="print the answer and attention as one JSON line")
 
 

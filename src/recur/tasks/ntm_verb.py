@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from recur.checks import number_flag
+from recur.checks import number_flag, output_file
 from recur.errors import RecurError
 from recur.tasks.ntm_tasks import MemoryModel
 from recur.tasks.spec import Verb
@@ -27,14 +26,6 @@ def length_list(text: str) -> list[int]:
     return lengths
 
 
-def png_file(text: str) -> Path:
-    if Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; name a .png file to write")
-    if Path(text).suffix.lower() != ".png":
-        raise argparse.ArgumentTypeError(f"expected a file name ending in .png (the format written), got {text!r}")
-    return Path(text)
-
-
 def recall_arguments(parser) -> None:
     parser.add_argument("--lengths", type=length_list, default=[10, 20, 30, 50, 120], metavar="N,N,...",
                         help=f"lengths to score (vectors for copy and repeat-copy, items for associative-recall), "
@@ -43,7 +34,7 @@ def recall_arguments(parser) -> None:
                         help="sequences scored at each length (default: 100)")
     parser.add_argument("--seed", type=number_flag(int, at_least=0, at_most=2**63 - 1 - MAX_LENGTH), default=0,
                         help="seeds the sequences (length L draws from seed + L; default: 0)")
-    parser.add_argument("--out", type=png_file, default=None, help="also draw one sequence as this PNG")
+    parser.add_argument("--out", type=output_file(".png"), default=None, help="also draw one sequence as this PNG")
     parser.add_argument("--draw-length", type=number_flag(int, at_least=1, at_most=MAX_LENGTH), default=None,
                         help="the length of the drawn sequence (default: the longest of --lengths)")
 
