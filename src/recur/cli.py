@@ -158,7 +158,8 @@ def add_train_command(sub) -> None:
         parser.add_argument("--threads", type=number_flag(int, at_least=1, at_most=256), default=None,
                             help="CPU threads for torch (default: torch's own choice, or OMP_NUM_THREADS)")
         for title, config_type in (("model", spec.ModelConfig), ("data", spec.DataConfig), ("training", TrainConfig)):
-            add_config_flags(parser.add_argument_group(title), config_type)
+            add_config_flags(parser.add_argument_group(title), config_type,
+                             spec.train_defaults if config_type is TrainConfig else None)
         parser.set_defaults(run=run_train, spec=spec)
 
 
@@ -203,6 +204,7 @@ def run_train(args) -> int:
     else:
         if (checkpoint.resolve(out / "last") / "config.json").exists():
             raise RecurError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another --out")
+        train_options = {**spec.train_defaults, **train_options}  # the task's defaults, then the flags given
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
         if not {"max_steps", "minutes"} & set(train_options):
             train_options["minutes"] = DEFAULT_MINUTES

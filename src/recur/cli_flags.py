@@ -47,13 +47,14 @@ def _default_text(field) -> str | None:
     return None
 
 
-def add_config_flags(group, config_type: type) -> None:
-    """Add a flag for every flag field of ``config_type`` to ``group`` (a parser or argument group)."""
+def add_config_flags(group, config_type: type, defaults: dict | None = None) -> None:
+    """Add a flag for every flag field of ``config_type`` to ``group`` (a parser or argument group);
+    ``defaults`` replaces fields' defaults in the help (a task's own training defaults)."""
     hints = typing.get_type_hints(config_type)
     for field in flag_fields(config_type):
         kind = _value_type(hints[field.name])
         metadata = field_metadata(config_type, field)
-        default = _default_text(field)
+        default = str((defaults or {})[field.name]) if field.name in (defaults or {}) else _default_text(field)
         described = metadata.get("help")
         limits = range_of(metadata)
         help_text = "; ".join(t for t in (described, limits and range_text(limits), default and f"default: {default}")

@@ -159,3 +159,18 @@ def test_two_tasks_cannot_bring_different_verbs_of_one_name(registered, monkeypa
     monkeypatch.setitem(TASKS, "parity", TaskSpec(**{**SPEC.__dict__, "verbs": (clash,)}))
     with pytest.raises(ValueError, match="two different commands are named 'sample'"):
         build_parser()
+
+
+def test_every_tasks_training_defaults_are_training_settings(capsys):
+    from dataclasses import fields
+
+    from recur.cli import main
+    from recur.tasks import TASKS
+    from recur.train.trainer import TrainConfig
+    names = {f.name for f in fields(TrainConfig)}
+    for spec in TASKS.values():
+        assert set(spec.train_defaults) <= names - {"max_steps", "minutes"}, spec.name  # a budget is the user's
+        TrainConfig(**spec.train_defaults, max_steps=1)  # valid values
+    assert main(["train", "babi", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "default: sgd" in shown and "default: 0.16" in shown  # the help shows the task's own defaults

@@ -14,12 +14,12 @@ every ``--halve-every`` epochs (25; 15 joint), with random time noise ``--time-n
 trainer sets the learning rate each step, so the halving is applied to the gradient: the loss keeps
 its value and its gradient is scaled by 0.5^h. With plain SGD that is the authors' schedule wherever
 the clip is not active. Their loss is summed over a batch of 32 with step 0.005 and clip 40; recur
-trains the batch mean, so the same run is::
+trains the batch mean, so the same run is SGD at lr 0.16, clip 1.25, a constant schedule (0.16 =
+32 × 0.005 and 1.25 = 40 / 32): the task's training defaults (``AUTHORS_TRAINING``), so that::
 
-    recur train babi --task-id 1 --optimizer sgd --lr 0.16 --clip 1.25 --schedule constant \\
-        --max-steps 3360 --eval-every 28     # 120 epochs of 28 batches
+    recur train babi --task-id 1 --max-steps 3360 --eval-every 28     # 120 epochs of 28 batches
 
-(0.16 = 32 × 0.005 and 1.25 = 40 / 32). Unknown words at question time read as ``<unk>``, which the
+is the authors' run. Unknown words at question time read as ``<unk>``, which the
 memory network embeds as zero.
 """
 
@@ -61,6 +61,7 @@ TASK_CHOICES = (*map(str, TASK_IDS), "all")
 JOINT_DEFAULTS = {"dim": 50}  # config_babi.m's joint settings, where the flag is not given
 JOINT_DATA_DEFAULTS = {"linear_start_epochs": 30, "halve_every": 15}
 EVAL_BATCH = 500
+AUTHORS_TRAINING = {"optimizer": "sgd", "lr": 0.16, "clip": 1.25, "schedule": "constant"}  # config_babi.m, batch mean
 TIE_BREAK = 1e-8  # x the validation loss (capped at 1,000): under 1e-5, less than one question in 100,000
 
 
@@ -369,4 +370,4 @@ SPEC = TaskSpec(
     data_help=f"the babi folder (default: $RECUR_DATA/{BABI_FOLDER})",
     DataConfig=BabiDataConfig, ModelConfig=BabiModelConfig, ready_type=BabiReader,
     new_task=new_task, resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model,
-    verbs=(ASK,))
+    verbs=(ASK,), train_defaults=AUTHORS_TRAINING)

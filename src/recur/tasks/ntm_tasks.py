@@ -198,4 +198,5 @@ def memory_task_spec(name: str, summary: str, data_type: type, verbs: tuple) -> 
 
     return TaskSpec(name=name, summary=summary, data_help="not used: the sequences are generated from --data-seed",
                     DataConfig=data_type, ModelConfig=NTMConfig, ready_type=MemoryModel, new_task=new_task,
-                    resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model, verbs=verbs)
+                    resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model, verbs=verbs,
+                    train_defaults={"lr": 1e-3})  # what learned copy within 30,000 sequences (docs/memory.md)

@@ -13,13 +13,14 @@ in ``recur.tasks.TASKS``; nothing else in the house changes (docs/architecture.m
     untrained_model(config)             the ready model (``ReadyModel``) shaped by config.json, with
                                         fresh weights; ``recur.load`` fills in the trained ones
     verbs                               the task's own commands (``recur predict``, ``recur forecast``)
+    train_defaults                      the task's own defaults for training flags (``--lr``, ``--optimizer``)
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Protocol
 
 from torch import nn
@@ -78,6 +79,9 @@ class TaskSpec:
     held_out: Callable[[dict], dict[str, HeldOut]]
     untrained_model: Callable[[dict], ReadyModel]
     verbs: tuple[Verb, ...] = ()
+    # the task's own defaults for ``TrainConfig`` fields (``recur train NAME`` shows and uses them; a
+    # flag still wins): settings that fit this task, as the NTM's lr 1e-3 or bAbI's authors' SGD
+    train_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 def saved_model_config(config: dict, config_type: type):
