@@ -30,6 +30,14 @@ def _steps(minutes: str) -> str:
     return str(min(20, max(2, math.ceil(2 * float(minutes)))))
 
 
+def _has_encoder(task: str) -> bool:
+    """Whether ``recur train TASK`` takes ``--hidden`` and ``--layers`` (bAbI's memory network has ``--dim``)."""
+    from dataclasses import fields
+
+    from recur.tasks import TASKS
+    return {"hidden", "layers"} <= {f.name for f in fields(TASKS[task].ModelConfig)}
+
+
 def tiny(kind: str, text: str, data_root: Path) -> str:
     """The block at test size: minutes become a few steps, models 16 units and one layer, texts 40
     tokens; ``RECUR_DATA`` points at the data root; ``recur serve`` lines are skipped."""
@@ -48,7 +56,8 @@ def tiny(kind: str, text: str, data_root: Path) -> str:
         line = re.sub(r"--layers \d+", "--layers 1", line)
         line = re.sub(r"--length \d+", "--length 40", line)
         line = re.sub(r"--eval-every \d+", "--eval-every 2", line)
-        if re.match(r"recur train \w+ ", line) and "--resume" not in line:
+        task = re.match(r"recur train ([\w-]+) ", line)
+        if task and "--resume" not in line and _has_encoder(task[1]):
             line = line.replace(" --out ", " --hidden 16 --layers 1 --out ", 1)
         line = line.replace("RECUR_DATA=../shared/data", f"RECUR_DATA={data_root}")
         lines.append(line)

@@ -28,7 +28,7 @@ with J fixed to the longest sentence of the training data; recur does the same.
 The attention's softmax runs over all M slots, as in the authors' code, where the M − n empty ones
 hold zero vectors (score 0, each adding e⁰ = 1 to the denominator): a hop can read almost nothing.
 This matters: with the empty slots left out (``--no-null-attention``), tasks 4 and 6 end near 14 % and
-21 % test error instead of the authors' 4.4 % and 7.9 % (docs/memory_babi.md).
+21 % test error instead of the authors' 4.4 % and 7.9 % (docs/memory.md).
 
 Temporal encoding: t_i counts back from the question (0: the most recent sentence). The authors add
 random time noise in training (``time_indices``): a few empty slots are drawn among the story's,
