@@ -11,36 +11,17 @@ delimiter. Training lengths L are drawn uniformly from 1 … 20 as in the paper.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass
 
 import torch
 
-from recur.checks import check_config
-from recur.tasks.ntm_tasks import (
-    Batch,
-    check_length_range,
-    memory_task_spec,
-    random_bits,
-)
+from recur.tasks.ntm_tasks import Batch, BitProblem, memory_task_spec, random_bits
 from recur.tasks.ntm_verb import RECALL
 
 
 @dataclass(frozen=True)
-class CopyData:
-    length_name: ClassVar[str] = "vectors"
-    bits: int = field(default=8, metadata={"help": "bits per vector", "at_least": 1, "at_most": 1024})
-    min_length: int = field(default=1, metadata={"help": "shortest training sequence", "at_least": 1})
-    max_length: int = field(default=20, metadata={"help": "longest training sequence", "at_least": 1,
-                                                  "at_most": 10_000})
-    # 4 sequences a step at --lr 1e-3 learned copy within 30,000 sequences here; 8 at 3e-3 did not
-    batch_size: int = field(default=4, metadata={"help": "sequences per step", "at_least": 1, "at_most": 100_000})
-    data_seed: int = field(default=0, metadata={"help": "seeds the training sequences", "at_least": 0,
-                                                "at_most": 2**63 - 1})
-
-    def __post_init__(self):
-        check_config(self)
-        check_length_range(self)
+class CopyData(BitProblem):
+    """Copy: the sequence, a delimiter, then the sequence again (the defaults of ``BitProblem``)."""
 
     @property
     def input_size(self) -> int:

@@ -17,31 +17,17 @@ from typing import ClassVar
 
 import torch
 
-from recur.checks import check_config
-from recur.tasks.ntm_tasks import (
-    Batch,
-    check_length_range,
-    memory_task_spec,
-    random_bits,
-)
+from recur.tasks.ntm_tasks import Batch, BitProblem, memory_task_spec, random_bits
 from recur.tasks.ntm_verb import RECALL
 
 
 @dataclass(frozen=True)
-class RecallData:
+class RecallData(BitProblem):
     length_name: ClassVar[str] = "items"
-    bits: int = field(default=6, metadata={"help": "bits per vector", "at_least": 1, "at_most": 1024})
-    item_length: int = field(default=3, metadata={"help": "vectors per item", "at_least": 1, "at_most": 100})
+    bits: int = 6
     min_length: int = field(default=2, metadata={"help": "fewest items in training", "at_least": 2})
-    max_length: int = field(default=6, metadata={"help": "most items in training", "at_least": 2,
-                                                  "at_most": 10_000})
-    batch_size: int = field(default=4, metadata={"at_least": 1, "at_most": 100_000})
-    data_seed: int = field(default=0, metadata={"help": "seeds the training sequences", "at_least": 0,
-                                                "at_most": 2**63 - 1})
-
-    def __post_init__(self):
-        check_config(self)
-        check_length_range(self)
+    max_length: int = field(default=6, metadata={"help": "most items in training", "at_least": 2})
+    item_length: int = field(default=3, metadata={"help": "vectors per item", "at_least": 1, "at_most": 100})
 
     @property
     def input_size(self) -> int:

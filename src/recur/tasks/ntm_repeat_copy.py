@@ -15,37 +15,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import torch
 
-from recur.checks import check_config
 from recur.errors import RecurError
-from recur.tasks.ntm_tasks import (
-    Batch,
-    check_length_range,
-    memory_task_spec,
-    random_bits,
-)
+from recur.tasks.ntm_tasks import Batch, BitProblem, memory_task_spec, random_bits
 from recur.tasks.ntm_verb import RECALL
 
 
 @dataclass(frozen=True)
-class RepeatCopyData:
-    length_name: ClassVar[str] = "vectors"
-    bits: int = field(default=8, metadata={"help": "bits per vector", "at_least": 1, "at_most": 1024})
-    min_length: int = field(default=1, metadata={"help": "shortest training sequence", "at_least": 1})
-    max_length: int = field(default=10, metadata={"help": "longest training sequence", "at_least": 1,
-                                                  "at_most": 10_000})
+class RepeatCopyData(BitProblem):
+    max_length: int = 10
     min_repeats: int = field(default=1, metadata={"at_least": 1})
     max_repeats: int = field(default=10, metadata={"at_least": 1, "at_most": 100})
-    batch_size: int = field(default=4, metadata={"at_least": 1, "at_most": 100_000})
-    data_seed: int = field(default=0, metadata={"help": "seeds the training sequences", "at_least": 0,
-                                                "at_most": 2**63 - 1})
 
     def __post_init__(self):
-        check_config(self)
-        check_length_range(self)
+        super().__post_init__()
         if self.min_repeats > self.max_repeats:
             raise RecurError(f"min-repeats {self.min_repeats} is above max-repeats {self.max_repeats}")
 
