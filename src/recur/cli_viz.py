@@ -6,6 +6,7 @@
     recur viz cells DIR --out cells.html                                 units coloured over the text
 (``--text FILE`` reads a file of yours; the default is the model's own held-out text.)
     recur viz curves DIR [DIR ...] --out curves.png                      loss and gradient norm, runs compared
+    recur viz attention DIR --story FILE --question Q --out a.png        a memory network's attention per hop
 Each prints a JSON summary of what it measured as its last line.
 """
 
@@ -30,6 +31,8 @@ from recur.data import read_text
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel
 from recur.tasks import checkpoint_folder, load, task_of
+from recur.tasks.babi import BabiReader
+from recur.tasks.babi_ask import asked, draw_attention
 from recur.tasks.stream_lm import StreamLM
 from recur.viz.cells_html import cells_page, write_cells_page
 from recur.viz.curves_plot import plot_curves
@@ -77,6 +80,13 @@ def add_viz_command(sub) -> None:
     cells.add_argument("--top", type=POSITIVE, default=5, help="units listed per feature (default 5)")
     add_fresh_option(cells)
     cells.set_defaults(run=run_cells)
+
+    attention = kinds.add_parser("attention", help="a memory network's attention over a story's sentences per hop")
+    attention.add_argument("checkpoint", metavar="DIR", help="a babi checkpoint folder (memory network)")
+    attention.add_argument("--story", required=True, metavar="FILE", help="the story, one statement a line")
+    attention.add_argument("--question", required=True, help='e.g. "Where is the ring?"')
+    attention.add_argument("--out", type=output_file(".png"), default="attention.png", help="the PNG to write")
+    attention.set_defaults(run=run_attention)
 
     curves = kinds.add_parser("curves", help="training and validation loss and gradient norm from metrics.jsonl; "
                               "several runs on one plot")
@@ -188,6 +198,13 @@ def run_cells(args) -> int:
     out = write_cells_page(args.out, page)
     print(json.dumps({"out": str(out), "characters": len(text), "units": len(activations.units),
                       "top": {f: [{"unit": c.unit, "r": c.r} for c in rows] for f, rows in top.items()}}))
+    return 0
+
+
+def run_attention(args) -> int:
+    result = asked(load(args.checkpoint, BabiReader, "this picture"), args.story, args.question)
+    out = draw_attention(result, args.question, args.out)
+    print(json.dumps({"out": out, "answer": result["answer"], "attention": result["attention"]}))
     return 0
 
 

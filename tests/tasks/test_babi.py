@@ -93,6 +93,20 @@ def test_ask_prints_the_answer_and_each_hops_attention(task1_dir, tmp_path, caps
     assert picture.read_bytes()[:4] == b"\x89PNG"
 
 
+
+def test_viz_attention_draws_what_ask_prints(task1_dir, tmp_path, capsys):
+    story = tmp_path / "story.txt"
+    story.write_text(STORY)
+    capsys.readouterr()
+    assert main(["ask", str(task1_dir), "--story", str(story), "--question", "Where is Mary?", "--json"]) == 0
+    asked = json.loads(capsys.readouterr().out)
+    picture = tmp_path / "viz.png"
+    assert main(["viz", "attention", str(task1_dir), "--story", str(story), "--question", "Where is Mary?",
+                 "--out", str(picture)]) == 0
+    drawn = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert drawn["answer"] == asked["answer"] and drawn["attention"] == asked["attention"]
+    assert picture.read_bytes()[:4] == b"\x89PNG"
+
 def test_the_lstm_yardstick_trains_and_answers(babi_data, tmp_path, capsys):
     out = tmp_path / "lstm"
     assert main(["train", "babi", "--data", str(babi_data), "--task-id", "1", "--model", "lstm", "--dim", "8",

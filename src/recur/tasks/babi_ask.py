@@ -15,7 +15,8 @@ def ask_arguments(parser) -> None:
     parser.add_argument("--story", required=True, metavar="FILE",
                         help="the story: one statement a line, oldest first (bAbI's leading IDs are allowed)")
     parser.add_argument("--question", required=True, help='the question, e.g. "Where is the ring?"')
-    parser.add_argument("--out", type=output_file(".png"), metavar="PNG", help="also draw the attention over sentences per hop to this PNG")
+    parser.add_argument("--out", type=output_file(".png"), metavar="PNG",
+                        help="also draw the attention over sentences per hop to this PNG")
     parser.add_argument("--json", action="store_true", help="print the answer and attention as one JSON line")
 
 
@@ -28,12 +29,24 @@ def attention_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def asked(reader, story: str, question: str) -> dict:
+    """``reader.ask`` on the story in the file ``story``: the answer, its probability and each hop's
+    attention over the sentences kept in memory."""
+    return reader.ask(read_text(story).splitlines(), question, str(story))
+
+
+def draw_attention(result: dict, question: str, out: str) -> str:
+    """The attention of an asked question drawn to the PNG ``out`` (``recur ask --out`` and
+    ``recur viz attention``)."""
+    if result["attention"] is None:
+        raise RecurError("an LSTM model has no attention to draw; the picture needs a memory network model")
+    return str(plot_attention(out, result["sentences"], result["attention"], f"{question} → {result['answer']}"))
+
+
 def run_ask(reader, args) -> int:
-    result = reader.ask(read_text(args.story).splitlines(), args.question, str(args.story))
+    result = asked(reader, args.story, args.question)
     if args.out:
-        if result["attention"] is None:
-            raise RecurError("an LSTM model has no attention to draw; --out needs a memory network model")
-        plot_attention(args.out, result["sentences"], result["attention"], f"{args.question} → {result['answer']}")
+        draw_attention(result, args.question, args.out)
     if args.json:
         print(json.dumps(result))
         return 0
