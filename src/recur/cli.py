@@ -27,6 +27,7 @@ from recur.tasks import TASKS, held_out_scores, load
 from recur.tasks.spec import saved_model_config
 from recur.tasks.summary import run_summary, summary_text
 from recur.train import checkpoint
+from recur.train.run_folder import refuse_a_second_start
 from recur.train.run_log import data_fingerprint, recorded_data
 from recur.train.trainer import DEFAULT_MINUTES, TrainConfig, Trainer
 
@@ -202,8 +203,7 @@ def run_train(args) -> int:
             saved.update(max_steps=None, minutes=None)
         config = TrainConfig(**{**saved, **train_options})
     else:
-        if (checkpoint.resolve(out / "last") / "config.json").exists():
-            raise RecurError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another --out")
+        refuse_a_second_start(out)  # before any data is read; the trainer checks again under its lock
         train_options = {**spec.train_defaults, **train_options}  # the task's defaults, then the flags given
         torch.manual_seed(train_options.get("seed", TrainConfig.seed))  # the same seed, the same initial weights
         if not {"max_steps", "minutes"} & set(train_options):

@@ -148,3 +148,6 @@ def test_a_stream_task_moves_its_data_with_the_model(small_text, tmp_path):
     assert summary["step"] == 3
     moved = task.to(torch.device("cpu"))
     assert moved is task and task.train_stream.inputs.device.type == "cpu" and task.val_ids.device.type == "cpu"
+    task.to(torch.device("meta"))  # another device, without a GPU: every tensor the task reads goes with it
+    assert {task.train_stream.inputs.device.type, task.train_stream.targets.device.type,
+            task.val_ids.device.type} == {"meta"}

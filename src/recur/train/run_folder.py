@@ -1,5 +1,6 @@
 """The output folder of one training run, kept by one process at a time.
 
+    refuse_a_second_start   a fresh run in a folder that holds a checkpoint is refused
     RunLock(out)            an exclusive lock (``flock`` on ``out/.lock``, which holds the owner's
                             PID): a second ``recur train`` on the same folder is refused naming that
                             PID; the kernel drops the lock when the owner dies, even by SIGKILL
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from recur.atomic import write_atomically
 from recur.errors import RecurError
+from recur.train import checkpoint
 
 LOCK_FILE = ".lock"
 CHECKPOINT_NAMES = ("last", "best")
@@ -54,6 +56,12 @@ class RunLock:
         if self.handle is not None:
             self.handle.close()  # releases the lock; the file stays (removing it would race a waiting run)
             self.handle = None
+
+
+def refuse_a_second_start(out: Path) -> None:
+    """A fresh run may not start in a folder that already holds a checkpoint (it would overwrite it)."""
+    if (checkpoint.resolve(Path(out) / "last") / "config.json").exists():
+        raise RecurError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another --out")
 
 
 def remove_leftovers(out: Path) -> list[Path]:

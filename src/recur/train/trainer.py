@@ -30,13 +30,8 @@ from recur.checks import check_config
 from recur.errors import RecurError
 from recur.train import checkpoint
 from recur.train.clipping import CLIP_MODES, clip_gradients
-from recur.train.optimizers import (
-    OPTIMIZERS,
-    build_optimizer,
-    optimizer_from_flat,
-    optimizer_to_flat,
-)
-from recur.train.run_folder import RunLock, remove_leftovers, rewind_metrics
+from recur.train.optimizers import OPTIMIZERS, build_optimizer, optimizer_from_flat, optimizer_to_flat
+from recur.train.run_folder import RunLock, refuse_a_second_start, remove_leftovers, rewind_metrics
 from recur.train.run_log import end_session, start_session
 from recur.train.schedule import SCHEDULES, learning_rate
 from recur.train.task import LOWEST_LOSS, Task
@@ -140,10 +135,8 @@ class Trainer:
                 if self._done():
                     raise RecurError(f"{self.out}: {self._budget_text()}, which is the whole budget (a total over "
                                      "the run and its resumes); give a larger one to train more")
-            elif (last / "config.json").exists():
-                raise RecurError(f"{self.out} already holds a checkpoint; pass --resume to continue it or choose "
-                                 "another --out")
             else:
+                refuse_a_second_start(self.out)
                 torch.manual_seed(self.config.seed)
             dropped = rewind_metrics(self.out, self.progress.step)
             if dropped:
