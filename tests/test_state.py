@@ -6,13 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from recur.cells import LSTMState
-from recur.state import (
-    detach_state,
-    map_state,
-    stack_states,
-    state_fields,
-    state_from_fields,
-)
+from recur.state import detach_state, map_state, stack_states, state_fields, state_from_fields
 
 
 @dataclass

@@ -20,11 +20,7 @@ import torch
 
 from recur.analysis.activations import record_units, top_units
 from recur.analysis.curves import read_curves
-from recur.analysis.gradient_flow import (
-    gradient_flow,
-    text_windows,
-    with_spectral_radius,
-)
+from recur.analysis.gradient_flow import gradient_flow, text_windows, with_spectral_radius
 from recur.analysis.spectrum import recurrent_spectra
 from recur.checks import number_flag, output_file
 from recur.data import read_text

@@ -5,12 +5,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from recur.analysis.gradient_flow import (
-    gradient_flow,
-    spectral_radius,
-    text_windows,
-    with_spectral_radius,
-)
+from recur.analysis.gradient_flow import gradient_flow, spectral_radius, text_windows, with_spectral_radius
 from recur.errors import RecurError
 from recur.models.language_model import LanguageModel, LanguageModelConfig
 

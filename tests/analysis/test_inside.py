@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from recur.analysis.activations import (
-    UnitActivations,
-    correlations,
-    record_units,
-    top_units,
-)
+from recur.analysis.activations import UnitActivations, correlations, record_units, top_units
 from recur.analysis.curves import read_curves
 from recur.analysis.spectrum import recurrent_spectra
 from recur.analysis.text_features import FEATURES

@@ -4,14 +4,7 @@ become statement indices; a malformed line is refused naming its file and line; 
 import pytest
 
 from recur.data import WordVocab
-from recur.data.babi import (
-    parse_babi,
-    read_babi,
-    split_held_out,
-    task_file,
-    training_files,
-    words,
-)
+from recur.data.babi import parse_babi, read_babi, split_held_out, task_file, training_files, words
 from recur.data.vocab import UNK
 from recur.errors import RecurError
 from recur.tasks.babi import encode

@@ -5,12 +5,7 @@ import pytest
 import torch
 
 from recur.errors import RecurError
-from recur.models import (
-    ClassifierConfig,
-    LanguageModel,
-    LanguageModelConfig,
-    SequenceClassifier,
-)
+from recur.models import ClassifierConfig, LanguageModel, LanguageModelConfig, SequenceClassifier
 from recur.models.encoder import EncoderConfig
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 

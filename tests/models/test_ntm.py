@@ -7,15 +7,7 @@ import pytest
 import torch
 
 from recur.models.ntm import NeuralTuringMachine, NTMConfig, build_memory_model
-from recur.models.ntm_addressing import (
-    content_weighting,
-    cosine_similarity,
-    interpolate,
-    read,
-    sharpen,
-    shift,
-    write,
-)
+from recur.models.ntm_addressing import content_weighting, cosine_similarity, interpolate, read, sharpen, shift, write
 
 
 def one_hot(slot: int, slots: int = 5) -> torch.Tensor:

@@ -35,16 +35,7 @@ from torch.nn import functional as F
 
 from recur.checks import check_config
 from recur.data import WordVocab, find_data
-from recur.data.babi import (
-    TASK_IDS,
-    VERSIONS,
-    Question,
-    read_babi,
-    split_held_out,
-    task_file,
-    training_files,
-    words,
-)
+from recur.data.babi import TASK_IDS, VERSIONS, Question, read_babi, split_held_out, task_file, training_files, words
 from recur.data.vocab import UNK
 from recur.errors import RecurError
 from recur.models.classifier import ClassifierConfig, SequenceClassifier
