@@ -6,6 +6,7 @@ with the code.
     field ``tie_weights: bool = False``             ->  --tie-weights / --no-tie-weights
     field ``cell_options: dict``                    ->  --cell-option NAME=VALUE, repeatable
     ``field(metadata={"flag": False})``             ->  no flag (the data decides it: vocab size, ...)
+    ``field(metadata={"flag_name": "source"})``     ->  --source, for a field named otherwise
     ``field(metadata={"choices": ..., "help": ...})`` -> argparse choices and help text
 
 Every flag defaults to None, so ``given`` tells the flags a user typed from those left to the config.
@@ -28,7 +29,9 @@ def flag_fields(config_type: type) -> list:
     return [f for f in fields(config_type) if f.metadata.get("flag", True)]
 
 
-def flag_name(field_name: str) -> str:
+def flag_name(field_name: str, metadata: typing.Mapping | None = None) -> str:
+    if metadata and "flag_name" in metadata:
+        return "--" + metadata["flag_name"]
     return "--" + ("cell-option" if field_name == "cell_options" else field_name.replace("_", "-"))
 
 
@@ -60,14 +63,14 @@ def add_config_flags(group, config_type: type, defaults: dict | None = None) -> 
         help_text = "; ".join(t for t in (described, limits and range_text(limits), default and f"default: {default}")
                               if t)
         if kind is dict:
-            group.add_argument(flag_name(field.name), dest=field.name, action="append", metavar="NAME=VALUE",
+            group.add_argument(flag_name(field.name, metadata), dest=field.name, action="append", metavar="NAME=VALUE",
                                default=None, help=described)
         elif kind is bool:
-            group.add_argument(flag_name(field.name), dest=field.name, action=argparse.BooleanOptionalAction,
+            group.add_argument(flag_name(field.name, metadata), dest=field.name, action=argparse.BooleanOptionalAction,
                                default=None, help=help_text)
         else:
             parse = number_flag(kind, **limits) if kind in (int, float) else kind
-            group.add_argument(flag_name(field.name), dest=field.name, type=parse, default=None,
+            group.add_argument(flag_name(field.name, metadata), dest=field.name, type=parse, default=None,
                                choices=metadata.get("choices"), help=help_text or None)
 
 
@@ -78,7 +81,8 @@ def given(args: argparse.Namespace, config_type: type) -> dict:
     for field in flag_fields(config_type):
         value = getattr(args, field.name, None)
         if value is not None:
-            options[field.name] = parse_assignments(value, flag_name(field.name)) if isinstance(value, list) else value
+            options[field.name] = parse_assignments(value, flag_name(field.name, field.metadata)) \
+                if isinstance(value, list) else value
     return options
 
 

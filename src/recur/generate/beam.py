@@ -1,7 +1,8 @@
-"""Beam search: the most likely continuation under the model, approximately.
+"""Beam search: the most likely continuation under the model, approximately, for one problem or a
+batch of independent ones (a language model's prime; every sentence of a translation batch).
 
-Keep the ``width`` best partial sequences by total log-probability. At each step, extend every
-one by every token and keep the best ``width`` of the ``width × V`` extensions:
+Keep the ``width`` best partial sequences of each problem by total log-probability. At each step,
+extend every one by every token and keep the best ``width`` of the ``width × V`` extensions:
 
     score(y_1..y_t) = Σ_k log p(y_k | prime, y_<k)
 
@@ -14,10 +15,15 @@ are compared by the length-normalised score of Wu et al. (2016, GNMT, eq. 14):
 (GNMT tunes α in [0.6, 1]; α is taken from 0 to ``MAX_ALPHA``, past which lp(n) overflows for long
 outputs). Without a stop token every hypothesis has the same length, and the raw score decides.
 Width 1 is greedy decoding.
+
+The search drives a *row stepper*: ``step(tokens [G·W]) -> logits [G·W, V]`` (torch tensors) and
+``step.reorder(rows [G·W])``, which makes row ``i`` continue from the state of row ``rows[i]``; row
+``g·W + k`` is hypothesis ``k`` of problem ``g``.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from recur.checks import check_value
@@ -30,37 +36,72 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5 + length) / 6) ** alpha
 
 
+def check_beam(width: int, alpha: float) -> None:
+    check_value("beam width", width, int, {"at_least": 1})
+    check_value("length-penalty alpha", alpha, float, {"at_least": 0, "at_most": MAX_ALPHA})
+
+
+@torch.no_grad()
+def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: int, alpha: float = 0.6,
+                stop: int | None = None) -> list[list[int]]:
+    """The best hypothesis of each of ``problems`` independent problems: at most ``length`` ids each
+    (ending with ``stop`` where it stopped). ``logits [problems·width, V]``: the first step's, every
+    row of a problem the same so far; ``step`` is a row stepper (module docstring)."""
+    check_beam(width, alpha)
+    vocab = logits.shape[-1]
+    # one live hypothesis per problem to start (the others would only duplicate it); -inf rows are dead
+    scores = torch.full((problems, width), float("-inf"), dtype=torch.float64)
+    scores[:, 0] = 0.0
+    sequences: list[list[list[int]]] = [[[] for _ in range(width)] for _ in range(problems)]
+    finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(problems)]
+    offsets = torch.arange(problems)[:, None] * width
+    for _ in range(length):
+        total = scores[..., None] + torch.log_softmax(logits.double(), dim=-1).view(problems, width, vocab)
+        best, flat = total.view(problems, width * vocab).topk(width, dim=-1)  # [G, W]
+        parents, tokens = flat // vocab, flat % vocab
+        sequences = [[sequences[g][p] + [t] for p, t in zip(ps, ts)]
+                     for g, (ps, ts) in enumerate(zip(parents.tolist(), tokens.tolist()))]
+        scores = best.clone()
+        if stop is not None:
+            for g, k in (tokens == stop).nonzero().tolist():
+                if scores[g, k] > float("-inf"):
+                    finished[g].append((float(scores[g, k]) / length_penalty(len(sequences[g][k]), alpha),
+                                        sequences[g][k]))
+                scores[g, k] = float("-inf")
+        if torch.isinf(scores).all():
+            break
+        step.reorder((parents + offsets).flatten())
+        logits = step(tokens.flatten())
+    best_of = []
+    for g in range(problems):
+        candidates = finished[g] + [(float(s) / length_penalty(len(seq), alpha), seq)
+                                    for s, seq in zip(scores[g].tolist(), sequences[g]) if s != float("-inf")]
+        best_of.append(max(candidates, key=lambda item: item[0])[1] if candidates else [])
+    return best_of
+
+
+class _TorchRows:
+    """A language model's NumPy stepper (``recur.generate.stepper``) as a row stepper of tensors."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __call__(self, tokens: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.step(tokens.numpy()))
+
+    def reorder(self, rows: torch.Tensor) -> None:
+        self.step.reorder(rows.numpy())
+
+
 @torch.no_grad()
 def beam_search(model, prime: torch.Tensor, length: int, width: int = 5, alpha: float = 0.6,
                 stop: int | None = None, precision: str = "fp32") -> list[int]:
-    """At most ``length`` ids after ``prime [P]``: the best hypothesis found (ending with ``stop`` if
-    it stopped). ``precision``: the engine's weights, where the model runs on it."""
-    check_value("beam width", width, int, {"at_least": 1})
-    check_value("length-penalty alpha", alpha, float, {"at_least": 0, "at_most": MAX_ALPHA})
+    """At most ``length`` ids after ``prime [P]`` of a language model: the best hypothesis found
+    (ending with ``stop`` if it stopped). ``precision``: the engine's weights, where the model runs on it."""
+    check_beam(width, alpha)
     model.eval()
     step = stepper_for(model, width, precision)
     for token in prime[:-1].tolist():
         step([token] * width)
-    logits = torch.from_numpy(step([int(prime[-1])] * width))  # [W, V], every row the same so far
-    vocab = logits.shape[-1]  # with fewer than ``width`` live extensions, the rest stay at -inf: dead
-    scores = torch.full((logits.shape[0],), float("-inf"), dtype=torch.float64)
-    scores[0] = 0.0  # one live hypothesis to start: the others would only duplicate it
-    sequences: list[list[int]] = [[] for _ in range(logits.shape[0])]
-    finished: list[tuple[float, list[int]]] = []
-    for _ in range(length):
-        total = scores[:, None] + torch.log_softmax(logits.double(), dim=-1)  # [W, V]
-        best, flat = total.flatten().topk(width)
-        parents, tokens = flat // vocab, flat % vocab
-        sequences = [sequences[p] + [t] for p, t in zip(parents.tolist(), tokens.tolist())]
-        scores = best.clone()
-        if stop is not None:
-            for i in (tokens == stop).nonzero().flatten().tolist():
-                finished.append((float(scores[i]) / length_penalty(len(sequences[i]), alpha), sequences[i]))
-                scores[i] = float("-inf")
-        if torch.isinf(scores).all():
-            break
-        step.reorder(parents.numpy())
-        logits = torch.from_numpy(step(tokens.numpy()))
-    finished += [(float(s) / length_penalty(len(seq), alpha), seq)
-                 for s, seq in zip(scores.tolist(), sequences) if s != float("-inf")]
-    return max(finished, key=lambda item: item[0])[1] if finished else []
+    logits = torch.from_numpy(step(np.full(width, int(prime[-1]))))  # [W, V], every row the same so far
+    return search_rows(_TorchRows(step), logits, 1, width, length, alpha, stop)[0]
