@@ -4,6 +4,7 @@ character model, and reading a command's last line of JSON."""
 import gzip
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,37 @@ def tiny_charlm_dir(train_tiny_charlm, tmp_path_factory) -> Path:
     """One tiny trained character model for the tests that only read it (30 steps: its text is
     nonsense, which is all they need). Tests that change a run folder train their own."""
     return train_tiny_charlm(tmp_path_factory.mktemp("run") / "tiny")
+
+
+TINY_TRANSLATE = ["--hidden", "32", "--embedding", "16", "--subwords", "16", "--batch-size", "32", "--dropout", "0",
+                  "--lr", "0.01", "--seed", "3", "--schedule", "constant"]
+
+
+def digit_strings(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice("0123456789") for _ in range(rng.randint(3, 7))) for _ in range(count)]
+
+
+def write_reversal_corpus(folder: Path, sizes=(2000, 100, 100)) -> Path:
+    """A parallel corpus laid out like Multi30k: ``train``/``val``/``test_2016_flickr`` ``.de.gz``
+    (digit strings) and ``.en.gz`` (each string reversed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for (stem, size), seed in zip(zip(("train", "val", "test_2016_flickr"), sizes), (1, 2, 3)):
+        source = digit_strings(size, seed)
+        for language, lines in (("de", source), ("en", [" ".join(s.split()[::-1]) for s in source])):
+            (folder / f"{stem}.{language}.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_translator_dir(tmp_path_factory) -> Path:
+    """A tiny translation model that has learned to reverse digit strings (300 steps, seconds), for
+    the tests that only read it."""
+    root = tmp_path_factory.mktemp("mt")
+    out = root / "run"
+    assert main(["train", "translate", "--data", str(write_reversal_corpus(root / "corpus")), "--out", str(out),
+                 *TINY_TRANSLATE, "--max-steps", "300", "--eval-every", "150"]) == 0
+    return out
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import recur
 from recur.serve.app import create_app
 from recur.serve.server import listen, server_for, url_of
 
@@ -113,3 +114,35 @@ def test_a_page_opened_with_its_token_sends_it(browser, serve, charlm):
     browser.find_element(By.ID, "generate").click()
     WebDriverWait(browser, 10).until(lambda d: "characters in" in text_of(d, "generate-status"))
     assert text_of(browser, "out-text") == charlm.generate("", 40, 1.0, seed=3)
+
+
+def test_translate_in_the_page_and_see_the_attention(browser, tiny_translator_dir):
+    """A translation model's page: type a sentence, get the model's translation and its attention grid."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from recur.serve.translation import create_translation_app
+
+    translator = recur.load(tiny_translator_dir)
+    sock = listen("127.0.0.1", 0)
+    server = server_for(create_translation_app(translator, "reverser"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        browser.get(url_of(sock))
+        assert browser.title == "recur serve: reverser" and "de → en" in text_of(browser, "about")
+        browser.find_element(By.ID, "text").send_keys("2 7 1 8")
+        browser.find_element(By.ID, "translate").click()
+        WebDriverWait(browser, 10).until(lambda d: "translated in" in text_of(d, "status"))
+        assert text_of(browser, "translation") == translator.translate(["2 7 1 8"])[0] == "8 1 7 2"
+        cells = browser.find_elements(By.CSS_SELECTOR, "#grid tbody td")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#grid tbody tr")
+        assert len(rows) == len(translator.target_pieces("8 1 7 2"))
+        assert len(cells) == len(rows) * len(translator.source_pieces("2 7 1 8"))
+        assert all(c.value_of_css_property("background-color").startswith(("rgba(0, 0, 0", "rgb(0, 0, 0")) for c in cells)
+        browser.find_element(By.ID, "text").clear()
+        browser.find_element(By.ID, "translate").click()
+        WebDriverWait(browser, 10).until(lambda d: "empty" in text_of(d, "status"))
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -132,18 +132,27 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
         data = await asyncio.get_running_loop().run_in_executor(worker, measure)
         return JSONResponse(data, headers=PLAIN)
 
+    return guarded_app([Route("/", index), Route("/api/generate", generate, methods=["POST"]),
+                        Route("/api/cells", cells, methods=["POST"])], allowed_hosts, token, worker_lifespan(worker))
+
+
+def guarded_app(routes: list[Route], allowed_hosts: list[str] | None, token: str | None, lifespan) -> Starlette:
+    """The app of every ``recur serve`` page: its routes behind the Host check and the token gate,
+    every refusal answered as JSON (the module docstring)."""
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    middleware += [Middleware(TokenGate, token=token)] if token is not None else []
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal,
+                                                        Exception: fault},
+                     middleware=middleware, lifespan=lifespan)
+
+
+def worker_lifespan(worker: ThreadPoolExecutor):
+    """A lifespan that stops the model's worker thread when the server stops."""
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
         worker.shutdown(wait=False, cancel_futures=True)
-
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
-    middleware += [Middleware(TokenGate, token=token)] if token is not None else []
-    return Starlette(routes=[Route("/", index), Route("/api/generate", generate, methods=["POST"]),
-                             Route("/api/cells", cells, methods=["POST"])],
-                     exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal,
-                                         Exception: fault},
-                     middleware=middleware, lifespan=lifespan)
+    return lifespan
 
 
 async def http_refusal(request: Request, err: HTTPException) -> JSONResponse:

@@ -164,3 +164,25 @@ def parse_cells(body: dict, limits: Limits) -> CellsRequest:
     if len(pasted) < 2:
         raise FieldError("text", "text must have at least 2 characters")
     return CellsRequest(pasted, number(body, "top", int, CellsRequest.top, {"at_least": 1, "at_most": limits.top}))
+
+
+@dataclass(frozen=True)
+class TranslateRequest:
+    text: str
+    beam: int = 5
+
+
+SENTENCE_CHARS = 1_000  # one sentence to translate
+MAX_BEAM = 10
+
+
+def parse_translate(body: dict) -> TranslateRequest:
+    """A translation request: ``text`` (one sentence, not blank) and ``beam`` (1 is greedy)."""
+    only(body, TranslateRequest)
+    sentence = text(body, "text", SENTENCE_CHARS)
+    if not sentence.strip():
+        raise FieldError("text", "text is empty: give a sentence to translate")
+    if "\n" in sentence.strip():
+        raise FieldError("text", "text must be one sentence (one line)")
+    return TranslateRequest(sentence.strip(), number(body, "beam", int, TranslateRequest.beam,
+                                                     {"at_least": 1, "at_most": MAX_BEAM}))

@@ -48,10 +48,10 @@ def task_of(folder: Path) -> tuple[TaskSpec, dict]:
     return TASKS[name], config
 
 
-def load(path: str | Path, wants: type | None = None, use: str = "this"):
+def load(path: str | Path, wants: type | tuple[type, ...] | None = None, use: str = "this"):
     """A trained model, ready to use, from a checkpoint folder. Never runs code from the files.
 
-    ``wants``: the kind of model the caller needs (e.g. ``StreamLM`` to sample text); a checkpoint
+    ``wants``: the kind (or kinds) of model the caller needs (``StreamLM`` to sample text); a checkpoint
     of another kind is refused in one line naming ``use`` and the tasks that would do."""
     folder = checkpoint_folder(path)
     spec, config = task_of(folder)
