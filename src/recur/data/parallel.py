@@ -12,6 +12,7 @@ differ between the two languages (both counts named), and a pair with an empty s
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def read_lines(path: Path) -> list[str]:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         text = raw.decode("utf-8")
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as err:
         raise RecurError(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})") from None
     except UnicodeDecodeError as err:
         raise RecurError(f"{path}: not UTF-8 text (byte {err.start})") from None

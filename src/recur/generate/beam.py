@@ -6,7 +6,9 @@ extend every one by every token and keep the best ``width`` of the ``width × V`
 
     score(y_1..y_t) = Σ_k log p(y_k | prime, y_<k)
 
-A hypothesis that emits the ``stop`` token is finished. Finished hypotheses of different lengths
+A hypothesis that emits the ``stop`` token is finished, and the best ``width`` extensions of the
+live ones take its place; a problem is done once ``width`` hypotheses have finished (the rule of
+fairseq's sequence generator), or after ``length`` steps. Finished hypotheses of different lengths
 are compared by the length-normalised score of Wu et al. (2016, GNMT, eq. 14):
 
     score / lp(n),   lp(n) = ((5 + n) / 6)^α
@@ -68,6 +70,9 @@ def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: i
                     finished[g].append((float(scores[g, k]) / length_penalty(len(sequences[g][k]), alpha),
                                         sequences[g][k]))
                 scores[g, k] = float("-inf")
+            for g in range(problems):  # a problem with ``width`` finished hypotheses is done (fairseq's rule)
+                if len(finished[g]) >= width:
+                    scores[g] = float("-inf")
         if torch.isinf(scores).all():
             break
         step.reorder((parents + offsets).flatten())
