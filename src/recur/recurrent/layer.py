@@ -65,7 +65,7 @@ class Recurrent(nn.Module):
             raise RecurError("the fused kernel cannot apply recurrent dropout; use executor 'scan', 'loop' or 'auto'")
         self.executor = executor
 
-    def chosen_executor(self, training: bool | None = None, needs_grad: bool | None = None) -> str:
+    def chosen_executor(self, training: bool | None = None, needs_grad: bool | None = None, steps: int = 2) -> str:
         """The executor a forward pass runs; ``training`` defaults to the module's mode and
         ``needs_grad`` to whether autograd is on and the recurrent weights want gradients.
 
@@ -83,7 +83,9 @@ class Recurrent(nn.Module):
         if needs_grad is None:
             needs_grad = torch.is_grad_enabled() and cell.weight_hh.requires_grad
         on_cpu = cell.weight_hh.device.type == "cpu"
-        return "scan" if on_cpu and needs_grad and cell.fused_kind in SCAN_BEATS_FUSED_ON_CPU else "fused"
+        deferring_pays = steps > 1  # one step has no per-step weight gradients to gather into one product
+        return "scan" if on_cpu and needs_grad and deferring_pays and cell.fused_kind in SCAN_BEATS_FUSED_ON_CPU \
+            else "fused"
 
     @property
     def output_size(self) -> int:
@@ -108,7 +110,7 @@ class Recurrent(nn.Module):
                 raise ValueError(f"lengths must be {B} values in 1..{T}, got {lengths.tolist()}")
         if state is None:
             state = self.init_state(B, x)
-        run = EXECUTORS[self.chosen_executor()]
+        run = EXECUTORS[self.chosen_executor(steps=T)]
         output, state = run(self.cells, x, state, lengths, self.layers, self.dropout, self.training,
                             self.bidirectional, self.recurrent_dropout)
         return self.cells[-1].visible(output), state

@@ -1,0 +1,97 @@
+"""What each part of the translation model is worth, De→En on Multi30k, every model on one budget.
+
+Rows (each ``recur train translate`` with the flags shown, ``--minutes`` of training, ``--threads``
+each, two trained side by side):
+
+    attention        the default: Bahdanau attention over a bidirectional GRU encoder, 1 layer
+    no attention     Sutskever et al.'s model: the source reaches the decoder only through s_0
+                     (a one-direction encoder, so that the order it reads in matters)
+    no attention, reversed source   the same, reading the source backwards (Sutskever's trick)
+    attention, 2 layers             the default, two layers deep in encoder and decoder
+
+Each ``best/`` (the highest greedy val BLEU) is scored with sacreBLEU on val greedily and on
+test2016 greedily and at beam 5.
+
+    RECUR_DATA=../shared/data python bench/translate_ablation.py --minutes 12   # bench/results/translate_ablation.json
+    python bench/translate_ablation.py --markdown bench/results/translate_ablation.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+
+import recur
+from recur.machine import machine_info
+from recur.tasks import checkpoint_folder
+from recur.tasks import translate as translate_task
+from results_file import add_markdown_option, saved_rows, write_results
+from translate import recur_command, training_record
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COMMON = ["--source", "de", "--target", "en", "--dropout", "0.3", "--eval-every", "250"]
+ROWS = {
+    "attention": [],
+    "no attention": ["--attention", "none", "--no-bidirectional"],
+    "no attention, reversed source": ["--attention", "none", "--no-bidirectional", "--reverse-source"],
+    "attention, 2 layers": ["--layers", "2"],
+}
+
+
+def start(flags: list[str], out: Path, minutes: float, threads: int):
+    argv = [*recur_command(), "train", "translate", "--out", str(out), "--minutes", str(minutes), "--threads",
+            str(threads), *COMMON, *flags]
+    return subprocess.Popen(argv, stdout=open(out.with_suffix(".log"), "w"), stderr=subprocess.STDOUT)
+
+
+def scored(name: str, flags: list[str], out: Path) -> dict:
+    model = recur.load(out)
+    config = json.loads((checkpoint_folder(out) / "config.json").read_text())
+    splits = translate_task.held_out(config)
+    row = {"model": name, "flags": [*COMMON, *flags], **training_record(out)}
+    for split, beam in (("val", 1), ("test2016", 1), ("test2016", 5)):  # val greedy: what picked best/
+        model.beam = beam
+        row[f"{split}_beam{beam}"] = model.evaluate(splits[split].data)
+    return row
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| model | flags | training | val BLEU, greedy | test2016 BLEU, greedy / beam 5 |",
+             "| --- | --- | --- | ---: | ---: |"]
+    for r in rows:
+        flags = " ".join(r["flags"][len(COMMON):]) or "(defaults)"
+        lines.append(f"| {r['model']} | `{flags}` | {r['training_minutes']:.0f} min, {r['steps']:,} steps "
+                     f"({r['epochs']:.1f} epochs) | {r['val_beam1']['bleu']:.1f} | "
+                     f"{r['test2016_beam1']['bleu']:.1f} / {r['test2016_beam5']['bleu']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=12.0, help="training minutes per model")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--side-by-side", type=int, default=2, help="models trained at once")
+    parser.add_argument("--runs", type=Path, default=Path("runs/ablation"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "translate_ablation.json")
+    add_markdown_option(parser)
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown(saved_rows(args.markdown)))
+        return
+    args.runs.mkdir(parents=True, exist_ok=True)
+    folders = {name: args.runs / name.replace(",", "").replace(" ", "_") for name in ROWS}
+    names = list(ROWS)
+    for first in range(0, len(names), args.side_by_side):
+        jobs = [start(ROWS[n], folders[n], args.minutes, args.threads) for n in names[first:first + args.side_by_side]
+                if not (folders[n] / "best").exists()]
+        if any(job.wait() != 0 for job in jobs):
+            raise SystemExit("a training run failed; its log is beside its run folder")
+    rows = [scored(name, ROWS[name], folders[name]) for name in names]
+    write_results({"machine": machine_info(), "minutes": args.minutes, "rows": rows}, args.out)
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
