@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           "task's data) and print the metrics as JSON.")
     evaluate.add_argument("checkpoint", metavar="DIR")
     evaluate.add_argument("--data", help="a file to score instead: text (charlm, wordlm), 'label sentence' lines "
-                                         "(classify), a CSV with the model's columns (forecast)")
+                                         "(classify), a CSV with the model's columns (forecast), a source-language file "
+                                         "FILE.de with FILE.en beside it (translate)")
     evaluate.set_defaults(run=run_eval)
 
     info = sub.add_parser("info", help="what a run folder holds: settings, commands, machine, steps, scores",
@@ -241,13 +242,14 @@ def resume_task(args, out: Path, train_options: dict):
         problem = f"unknown training settings {', '.join(sorted(unknown))}" if unknown else "no train_config"
         raise RecurError(f"{last / 'trainer_state.json'}: {problem} in it; the checkpoint was edited or is "
                          "from another version")
+    metadata = {f.name: f.metadata for kind in (spec.ModelConfig, spec.DataConfig) for f in fields(kind)}
     for section, options in (("model", given(args, spec.ModelConfig)), ("data", given(args, spec.DataConfig)),
                              ("training", {k: v for k, v in train_options.items() if k in FIXED_ON_RESUME})):
         recorded = saved if section == "training" else config.get(section, {})
         for name, value in options.items():
             if name in recorded and recorded[name] != value:
-                raise RecurError(f"cannot change {flag_name(name)} when resuming: the checkpoint has "
-                                 f"{recorded[name]!r}, given {value!r}")
+                raise RecurError(f"cannot change {flag_name(name, metadata.get(name))} when resuming: the "
+                                 f"checkpoint has {recorded[name]!r}, given {value!r}")
     saved_model_config(config, spec.ModelConfig)  # an edited config.json is refused before any data is read
     data = resumed_data(out, config, args.data)
     return spec.resumed_task(config, args.data), saved, data

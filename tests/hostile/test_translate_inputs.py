@@ -121,3 +121,9 @@ def test_an_edited_checkpoint_is_refused(refused, tiny_translator_dir, tmp_path,
     edit(config)
     (folder / "config.json").write_text(json.dumps(config))
     refused(["translate", folder, "1 2"], *fragments)
+
+
+def test_resume_refuses_another_language(refused, tiny_translator_dir, tmp_path):
+    run = Path(shutil.copytree(tiny_translator_dir, tmp_path / "run"))
+    refused(["train", "translate", "--out", run, "--resume", "--target", "fr", "--max-steps", "400"],
+            "cannot change --target when resuming", "'en'", "'fr'")
