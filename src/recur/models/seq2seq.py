@@ -39,6 +39,7 @@ from recur.models.encoder import EncoderConfig
 from recur.state import map_state, state_fields, state_from_fields
 
 ATTENTION_CHOICES = (*ATTENTIONS, "none")
+BRIDGED = ("h", "c")  # the state fields the bridge maps: every cell's h, and the LSTMs' memory cell c
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,15 +122,15 @@ class Seq2Seq(nn.Module):
         return SourceMemory(keys, prepared, mask), self.initial_state(final, source.shape[0], keys)
 
     def initial_state(self, final, batch: int, like: torch.Tensor) -> DecoderState:
-        """s_0 = tanh(W_b [→h ; ←h]) for each layer and each of the cell's state fields of size H."""
+        """s_0 = tanh(W_b [→h ; ←h]) for each layer, for h and (LSTMs) c; other fields start fresh."""
         layers, dirs, H = self.config.layers, 2 if self.config.bidirectional else 1, self.config.hidden
         fresh = state_fields(self.decoder.init_state(batch, like))
         bridged = {}
         for name, value in state_fields(final).items():
-            if value.is_floating_point() and value.shape[-1] == H:  # [layers·dirs, B, H] -> [layers, B, dirs·H]
+            if name in BRIDGED:  # [layers·dirs, B, H] -> [layers, B, dirs·H] -> [layers, B, H]
                 joined = value.view(layers, dirs, batch, H).permute(0, 2, 1, 3).reshape(layers, batch, dirs * H)
                 bridged[name] = torch.tanh(self.bridge(joined))
-            else:  # a field that is not a hidden vector (a clock): the decoder's own start
+            else:  # a field that is no hidden vector (clockwork's clock): the decoder's own start
                 bridged[name] = fresh[name]
         feed = None
         if self.config.attention not in ("bahdanau", "none") and self.config.input_feed:
