@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 import recur
 from recur.machine import machine_info
 from recur.tasks import checkpoint_folder, translate
@@ -104,6 +106,7 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="where the run folders go")
     parser.add_argument("--score-only", action="store_true", help="score the run folders as they are")
     parser.add_argument("--out", type=Path, default=RESULTS / "translate.json")
+    parser.add_argument("--direction", choices=[f"{s}-{t}" for s, t in DIRECTIONS], help=argparse.SUPPRESS)
     parser.add_argument("flags", nargs="*", help="recur train translate flags, after --")
     add_markdown_option(parser)
     args = parser.parse_args()
@@ -111,16 +114,25 @@ def main() -> None:
         print(markdown(saved_rows(args.markdown)))
         return
     folders = {(s, t): args.runs / f"mt_{s}{t}" for s, t in DIRECTIONS}
+    if args.direction:  # one direction's scores, in its own process
+        torch.set_num_threads(args.threads)
+        source, target = args.direction.split("-")
+        write_results(score(folders[(source, target)], source, target), folders[(source, target)].with_suffix(".json"))
+        return
     if not args.score_only:
         args.runs.mkdir(parents=True, exist_ok=True)
         jobs = [train(s, t, out, args.minutes, args.threads, args.flags) for (s, t), out in folders.items()]
         if any(job.wait() != 0 for job in jobs):
             raise SystemExit("a training run failed; its log is beside its run folder")
-    rows = [score(out, s, t) for (s, t), out in folders.items()]
+    jobs = [subprocess.Popen([sys.executable, __file__, "--direction", f"{s}-{t}", "--runs", str(args.runs),
+                              "--threads", str(args.threads)])
+            for s, t in DIRECTIONS]  # the two directions are scored side by side
+    if any(job.wait() != 0 for job in jobs):
+        raise SystemExit("scoring failed")
+    rows = [json.loads(out.with_suffix(".json").read_text()) for out in folders.values()]
     draw_attention(folders[("de", "en")], "Ein Mann fährt mit dem Fahrrad über eine Brücke.",
                    DOCS / "translate_attention.png")
-    signatures = rows[0]["test2016"]["signatures"]
-    write_results({"machine": machine_info(), "signatures": signatures, "rows": rows}, args.out)
+    write_results({"machine": machine_info(), "signatures": rows[0]["test2016"]["signatures"], "rows": rows}, args.out)
     print(markdown(rows))
 
 

@@ -1,7 +1,7 @@
 """What each part of the translation model is worth, De→En on Multi30k, every model on one budget.
 
 Rows (each ``recur train translate`` with the flags shown, ``--minutes`` of training, ``--threads``
-each, two trained side by side):
+each; two rows at a time, each trained and then scored in its own process):
 
     attention        the default: Bahdanau attention over a bidirectional GRU encoder, 1 layer
     no attention     Sutskever et al.'s model: the source reaches the decoder only through s_0
@@ -21,7 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 from pathlib import Path
+
+import torch
 
 import recur
 from recur.machine import machine_info
@@ -40,10 +43,15 @@ ROWS = {
 }
 
 
-def start(flags: list[str], out: Path, minutes: float, threads: int):
-    argv = [*recur_command(), "train", "translate", "--out", str(out), "--minutes", str(minutes), "--threads",
-            str(threads), *COMMON, *flags]
-    return subprocess.Popen(argv, stdout=open(out.with_suffix(".log"), "w"), stderr=subprocess.STDOUT)
+def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
+    """One row, in its own process: train (unless ``best/`` exists), score, write ``out.json``."""
+    if not (out / "best").exists():
+        argv = [*recur_command(), "train", "translate", "--out", str(out), "--minutes", str(minutes), "--threads",
+                str(threads), *COMMON, *ROWS[name]]
+        with open(out.with_suffix(".log"), "w") as log:
+            subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, check=True)
+    torch.set_num_threads(threads)
+    write_results(scored(name, ROWS[name], out), out.with_suffix(".json"))
 
 
 def scored(name: str, flags: list[str], out: Path) -> dict:
@@ -75,20 +83,25 @@ def main() -> None:
     parser.add_argument("--side-by-side", type=int, default=2, help="models trained at once")
     parser.add_argument("--runs", type=Path, default=Path("runs/ablation"))
     parser.add_argument("--out", type=Path, default=RESULTS / "translate_ablation.json")
+    parser.add_argument("--one", choices=tuple(ROWS), help=argparse.SUPPRESS)  # a row's own process
     add_markdown_option(parser)
     args = parser.parse_args()
     if args.markdown:
         print(markdown(saved_rows(args.markdown)))
         return
-    args.runs.mkdir(parents=True, exist_ok=True)
     folders = {name: args.runs / name.replace(",", "").replace(" ", "_") for name in ROWS}
+    if args.one:
+        train_and_score(args.one, folders[args.one], args.minutes, args.threads)
+        return
+    args.runs.mkdir(parents=True, exist_ok=True)
     names = list(ROWS)
     for first in range(0, len(names), args.side_by_side):
-        jobs = [start(ROWS[n], folders[n], args.minutes, args.threads) for n in names[first:first + args.side_by_side]
-                if not (folders[n] / "best").exists()]
+        jobs = [subprocess.Popen([sys.executable, __file__, "--one", name, "--minutes", str(args.minutes),
+                                  "--threads", str(args.threads), "--runs", str(args.runs)])
+                for name in names[first:first + args.side_by_side]]
         if any(job.wait() != 0 for job in jobs):
-            raise SystemExit("a training run failed; its log is beside its run folder")
-    rows = [scored(name, ROWS[name], folders[name]) for name in names]
+            raise SystemExit("a row failed; its training log is beside its run folder")
+    rows = [json.loads(folders[name].with_suffix(".json").read_text()) for name in names]
     write_results({"machine": machine_info(), "minutes": args.minutes, "rows": rows}, args.out)
     print(markdown(rows))
 

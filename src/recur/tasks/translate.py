@@ -151,7 +151,7 @@ class Translator:
         scores, signatures = corpus_scores(self.translate(pairs.source), pairs.target)
         loss = self.loss(pairs)
         return {**scores, "loss": loss, "perplexity": math.exp(min(loss, 50)), "beam": self.beam,
-                "direction": self.direction, "signatures": signatures}
+                "direction": f"{self.data.source_language}-{self.data.target_language}", "signatures": signatures}
 
     def count(self, pairs: Pairs) -> int:
         return len(pairs)
