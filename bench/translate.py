@@ -57,10 +57,10 @@ def training_record(out: Path) -> dict:
     last = json.loads((out / "last" / "trainer_state.json").read_text())
     best = json.loads((out / "best" / "trainer_state.json").read_text())
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    validations = [m for m in metrics if "bleu" in m]
+    validations = [m for m in metrics if "val_bleu" in m]
     return {"commands": [s.get("command") for s in sessions], "training_minutes": last["elapsed"] / 60,
-            "steps": last["step"], "best_step": best["step"], "epochs": validations[-1].get("epoch"),
-            "validations": [{k: m[k] for k in ("step", "loss", "bleu") if k in m} for m in validations]}
+            "steps": last["step"], "best_step": best["step"], "epochs": validations[-1]["val_epoch"],
+            "validations": [{"step": m["step"], "loss": m["val_loss"], "bleu": m["val_bleu"]} for m in validations]}
 
 
 def score(out: Path, source: str, target: str) -> dict:
