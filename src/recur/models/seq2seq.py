@@ -25,7 +25,7 @@ batched product; otherwise it steps. Decoding (greedy, beam search) is ``recur.g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -57,6 +57,10 @@ class Seq2SeqConfig(EncoderConfig):
     attention: str = field(default="bahdanau", metadata={
         "choices": ATTENTION_CHOICES, "help": "bahdanau (additive, before the step), luong (general, after it), "
                                               "dot, or none: Sutskever's model, the source only in s_0"})
+    recurrent_dropout: float = field(default=0.0, metadata={
+        "help": "variational dropout on each cell's input and state, one mask per sequence (Gal & Ghahramani); "
+                "in the encoder, and in the decoder only where it runs in one pass (none; luong/dot without "
+                "input feeding)", "at_least": 0, "below": 1})
     input_feed: bool = field(default=True, metadata={
         "help": "luong/dot: feed the previous step's attentional vector h̃ to the decoder (Luong §3.3)"})
 
@@ -106,7 +110,10 @@ class Seq2Seq(nn.Module):
         self.target_embedding = nn.Embedding(config.target_vocab, E, padding_idx=PAD)
         self.encoder = config.build_encoder(E, bidirectional=config.bidirectional)
         fed = {"bahdanau": K, "none": 0}.get(config.attention, H if config.input_feed else 0)
-        self.decoder = config.build_encoder(E + fed)
+        # a stepping decoder calls its RNN once per word, so a variational mask could not last the
+        # sentence: there recurrent dropout applies to the encoder alone
+        stepping = replace(config, recurrent_dropout=0.0) if not config.steps_independent else config
+        self.decoder = stepping.build_encoder(E + fed)
         self.bridge = nn.Linear(K, H)
         self.attention = None if config.attention == "none" else ATTENTIONS[config.attention](H, K, H)
         self.combine = None if config.attention == "none" else nn.Linear(H + K, H, bias=False)  # W_c
