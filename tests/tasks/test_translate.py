@@ -31,7 +31,7 @@ def test_a_tiny_model_learns_to_reverse_digit_strings(reverser, capsys):
     assert set(scores) == {"val", "test2016"}  # the toy corpus has no test2017
     test = scores["test2016"]
     assert test["sentences"] == 100 and test["beam"] == 5 and test["direction"] == "de-en"
-    assert test["bleu"] > 90 and test["chrf"] > 90, test
+    assert test["bleu"] > 90 and test["chrf"] > 85, test
     assert test["signatures"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
     assert test["signatures"]["bleu_lowercase"].startswith("nrefs:1|case:lc")
 

@@ -7,16 +7,17 @@ extend every one by every token and keep the best ``width`` of the ``width × V`
     score(y_1..y_t) = Σ_k log p(y_k | prime, y_<k)
 
 A hypothesis that emits the ``stop`` token is finished, and the best ``width`` extensions of the
-live ones take its place; a problem is done once ``width`` hypotheses have finished (the rule of
-fairseq's sequence generator), or after ``length`` steps. Finished hypotheses of different lengths
-are compared by the length-normalised score of Wu et al. (2016, GNMT, eq. 14):
+live ones take its place. Finished hypotheses of different lengths are compared by the
+length-normalised score of Wu et al. (2016, GNMT, eq. 14):
 
     score / lp(n),   lp(n) = ((5 + n) / 6)^α
 
 α = 0 compares raw log-probabilities, which favour short outputs; larger α favours longer ones
 (GNMT tunes α in [0.6, 1]; α is taken from 0 to ``MAX_ALPHA``, past which lp(n) overflows for long
 outputs). Without a stop token every hypothesis has the same length, and the raw score decides.
-Width 1 is greedy decoding.
+Width 1 is greedy decoding. A problem is done once no live hypothesis can overtake its best finished
+one: log-probabilities only fall as a hypothesis grows, so the best a live score s (< 0) can reach is
+s / lp(length); stopping there gives the result of searching to ``length`` steps, sooner.
 
 The search drives a *row stepper*: ``step(tokens [G·W]) -> logits [G·W, V]`` (torch tensors) and
 ``step.reorder(rows [G·W])``, which makes row ``i`` continue from the state of row ``rows[i]``; row
@@ -70,8 +71,9 @@ def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: i
                     finished[g].append((float(scores[g, k]) / length_penalty(len(sequences[g][k]), alpha),
                                         sequences[g][k]))
                 scores[g, k] = float("-inf")
-            for g in range(problems):  # a problem with ``width`` finished hypotheses is done (fairseq's rule)
-                if len(finished[g]) >= width:
+            for g in range(problems):  # done once no live hypothesis can overtake the best finished one
+                if finished[g] and max(f[0] for f in finished[g]) >= \
+                        float(scores[g].max()) / length_penalty(length, alpha):
                     scores[g] = float("-inf")
         if torch.isinf(scores).all():
             break
