@@ -55,15 +55,20 @@ def test_translate_reads_standard_input_as_json(reverser, capsys, monkeypatch):
 
 
 def test_the_attention_of_a_reversal_lands_on_the_word_being_copied(reverser):
-    """Each digit written is the source's mirror digit: the weights' arg-max lies on that digit."""
+    """Each digit written is the source's mirror digit: the weights' arg-max lies on that digit's
+    piece or a piece beside it (the subwords split a digit from its word boundary "▁" at times, and a
+    bidirectional encoder's neighbouring annotations both know the digit)."""
     translator = load(reverser)
-    texts, attention = translator.translate(["1 2 3 4 5"], beam=1, with_attention=True)
-    source, target = translator.source_pieces("1 2 3 4 5"), translator.target_pieces(texts[0])
+    sentence = "7 3 9 0 2 6"
+    texts, attention = translator.translate([sentence], beam=1, with_attention=True)
+    source, target = translator.source_pieces(sentence), translator.target_pieces(texts[0])
     weights = attention[0]
-    assert texts == ["5 4 3 2 1"] and tuple(weights.shape) == (len(target), len(source))
+    assert texts == ["6 2 0 9 3 7"] and tuple(weights.shape) == (len(target), len(source))
     assert (weights.sum(-1) - 1).abs().max() < 1e-5
-    looked = [source[int(row.argmax())].strip("▁") for row, piece in zip(weights, target) if piece.strip("▁")]
-    assert looked[:5] == ["5", "4", "3", "2", "1"], (source, target, looked)
+    where = {piece.strip("▁"): i for i, piece in enumerate(source) if piece.strip("▁")}  # each digit once
+    for row, piece in zip(weights, target):
+        if piece.strip("▁").isdigit():
+            assert abs(int(row.argmax()) - where[piece.strip("▁")]) <= 1, (source, target, piece, row)
 
 
 def test_resume_is_exact(corpus, tmp_path):
