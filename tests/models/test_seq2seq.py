@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from recur.cells import CELLS
-from recur.generate import translation
+from recur.generate import attentive, translation
 from recur.models.attention import ATTENTIONS, attend
 from recur.models.seq2seq import Seq2Seq, Seq2SeqConfig
 
@@ -125,8 +125,8 @@ def test_beam_of_width_one_is_greedy():
     model = tiny(attention="luong").eval()
     source, lengths, _, _ = batch()
     memory, state = model.encode(source, lengths)
-    greedy, _ = translation.greedy(model, memory, state, 12)
-    assert translation.beam_ids(model, memory, state, 1, 0.0, 12) == greedy
+    greedy, _ = attentive.greedy(model, memory, state, 12)
+    assert attentive.beam_ids(model, memory, state, 1, 0.0, 12) == greedy
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))

@@ -45,20 +45,25 @@ def check_beam(width: int, alpha: float) -> None:
 
 
 @torch.no_grad()
-def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: int, alpha: float = 0.6,
+def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: int | list[int], alpha: float = 0.6,
                 stop: int | None = None) -> list[list[int]]:
     """The best hypothesis of each of ``problems`` independent problems: at most ``length`` ids each
-    (ending with ``stop`` where it stopped). ``logits [problems·width, V]``: the first step's, every
-    row of a problem the same so far; ``step`` is a row stepper (module docstring)."""
+    (one limit for all, or a list of one per problem), ending with ``stop`` where it stopped.
+    ``logits [problems·width, V]``: the first step's, every row of a problem the same so far;
+    ``step`` is a row stepper (module docstring)."""
     check_beam(width, alpha)
+    limits = [length] * problems if isinstance(length, int) else [int(n) for n in length]
+    if len(limits) != problems or min(limits, default=0) < 0:
+        raise ValueError(f"search_rows: {len(limits)} length limits (none negative) for {problems} problems")
     vocab = logits.shape[-1]
     # one live hypothesis per problem to start (the others would only duplicate it); -inf rows are dead
     scores = torch.full((problems, width), float("-inf"), dtype=torch.float64)
     scores[:, 0] = 0.0
+    scores[[g for g in range(problems) if limits[g] == 0]] = float("-inf")  # no room: the empty output
     sequences: list[list[list[int]]] = [[[] for _ in range(width)] for _ in range(problems)]
     finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(problems)]
     offsets = torch.arange(problems)[:, None] * width
-    for _ in range(length):
+    for steps in range(1, max(limits, default=0) + 1):
         total = scores[..., None] + torch.log_softmax(logits.double(), dim=-1).view(problems, width, vocab)
         best, flat = total.view(problems, width * vocab).topk(width, dim=-1)  # [G, W]
         parents, tokens = flat // vocab, flat % vocab
@@ -73,18 +78,18 @@ def search_rows(step, logits: torch.Tensor, problems: int, width: int, length: i
                 scores[g, k] = float("-inf")
             for g in range(problems):  # done once no live hypothesis can overtake the best finished one
                 if finished[g] and max(f[0] for f in finished[g]) >= \
-                        float(scores[g].max()) / length_penalty(length, alpha):
+                        float(scores[g].max()) / length_penalty(limits[g], alpha):
                     scores[g] = float("-inf")
+        for g in range(problems):  # at its limit a problem's live hypotheses end where they are
+            if steps == limits[g]:
+                finished[g] += [(s / length_penalty(len(seq), alpha), seq)
+                                for s, seq in zip(scores[g].tolist(), sequences[g]) if s != float("-inf")]
+                scores[g] = float("-inf")
         if torch.isinf(scores).all():
             break
         step.reorder((parents + offsets).flatten())
         logits = step(tokens.flatten())
-    best_of = []
-    for g in range(problems):
-        candidates = finished[g] + [(float(s) / length_penalty(len(seq), alpha), seq)
-                                    for s, seq in zip(scores[g].tolist(), sequences[g]) if s != float("-inf")]
-        best_of.append(max(candidates, key=lambda item: item[0])[1] if candidates else [])
-    return best_of
+    return [max(candidates, key=lambda item: item[0])[1] if candidates else [] for candidates in finished]
 
 
 class _TorchRows:

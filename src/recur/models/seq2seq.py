@@ -1,5 +1,6 @@
 """Encoder-decoder translation: one RNN reads the source sentence, another writes the target, looking
-back at the source through attention (``recur.models.attention``).
+back at the source through attention (the decoder is ``recur.models.attentive_decoder``, shared
+with the captioner).
 
 Encoder (any recur cell, any depth, optionally bidirectional; Sutskever, Vinyals & Le 2014 read the
 source reversed, ``reverse_source`` in the task):
@@ -7,45 +8,30 @@ source reversed, ``reverse_source`` in the task):
     h̄_1..h̄_S, state = Encoder(E_src x_1..x_S)           h̄_s [K], K = dirs·H
     s_0 = tanh(W_b [→h_S ; ←h_1])  per layer and state field (the "bridge"; Bahdanau et al. 2015, A.2.2)
 
-Decoder, one step per target word y_t, by ``attention``:
-
-    bahdanau  c_t = Attend(s_{t-1}, h̄)    s_t = RNN([E y_{t-1} ; c_t], s_{t-1})     (Bahdanau et al. 2015)
-    luong     s_t = RNN([E y_{t-1} ; h̃_{t-1}], s_{t-1})    c_t = Attend(s_t, h̄)     (Luong et al. 2015;
-              the h̃_{t-1} input is "input feeding", §3.3, dropped with input_feed=False)
-    none      s_t = RNN(E y_{t-1}, s_{t-1})                                          (Sutskever et al. 2014)
-
-    h̃_t = tanh(W_c [s_t ; c_t])   (h̃_t = s_t without attention)
-    p(y_t | y_<t, x) = softmax(W_o h̃_t)
-
-Attending uses the top layer's ``h``. Training is teacher forcing: the reference y_{t-1} is the input
-at step t. Where no step depends on the one before it except through the RNN (``none``, or ``luong``
-without input feeding), the decoder runs over the whole target at once and attends all steps in one
-batched product; otherwise it steps. Decoding (greedy, beam search) is ``recur.generate.translation``.
+The decoder attends to h̄ (``attention`` bahdanau, luong, dot) or not at all (none: Sutskever's
+model, the source only in s_0).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from recur.cells import CELLS
 from recur.checks import check_config
-from recur.data.subwords import BOS, EOS, PAD
-from recur.models.attention import ATTENTIONS
-from recur.models.encoder import EncoderConfig
-from recur.state import map_state, state_fields, state_from_fields
+from recur.data.subwords import PAD
+from recur.models.attentive_decoder import (ATTENTION_CHOICES, BRIDGED, AttentiveDecoder, DecoderConfig,
+                                            DecoderState, SourceMemory, summed_loss)
+from recur.state import state_fields
 
-ATTENTION_CHOICES = (*ATTENTIONS, "none")
-BRIDGED = ("h", "c")  # the state fields the bridge maps: every cell's h, and the LSTMs' memory cell c
+__all__ = ["ATTENTION_CHOICES", "DecoderState", "Seq2Seq", "Seq2SeqConfig", "SourceMemory"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Seq2SeqConfig(EncoderConfig):
+class Seq2SeqConfig(DecoderConfig):
     source_vocab: int = field(default=8000, metadata={"flag": False, "at_least": 5})
-    target_vocab: int = field(default=8000, metadata={"flag": False, "at_least": 5})
     cell: str = field(default="gru", metadata={"choices": tuple(CELLS), "help": "the recurrent cell"})
     hidden: int = field(default=256, metadata={"help": "units per layer and direction (H)", "at_least": 1})
     layers: int = field(default=1, metadata={"help": "stacked layers of the encoder and of the decoder",
@@ -54,15 +40,6 @@ class Seq2SeqConfig(EncoderConfig):
                                                           "read-out", "at_least": 0, "below": 1})
     embedding: int = field(default=256, metadata={"help": "word-embedding size of both languages", "at_least": 1})
     bidirectional: bool = field(default=True, metadata={"help": "a bidirectional encoder"})
-    attention: str = field(default="bahdanau", metadata={
-        "choices": ATTENTION_CHOICES, "help": "bahdanau (additive, before the step), luong (general, after it), "
-                                              "dot, or none: Sutskever's model, the source only in s_0"})
-    recurrent_dropout: float = field(default=0.0, metadata={
-        "help": "variational dropout on each cell's input and state, one mask per sequence (Gal & Ghahramani); "
-                "in the encoder, and in the decoder only where it runs in one pass (none; luong/dot without "
-                "input feeding)", "at_least": 0, "below": 1})
-    input_feed: bool = field(default=True, metadata={
-        "help": "luong/dot: feed the previous step's attentional vector h̃ to the decoder (Luong §3.3)"})
 
     def __post_init__(self):
         check_config(self)
@@ -72,123 +49,33 @@ class Seq2SeqConfig(EncoderConfig):
     def key_size(self) -> int:
         return self.hidden * (2 if self.bidirectional else 1)
 
-    @property
-    def steps_independent(self) -> bool:
-        """Whether teacher forcing can run the decoder over all target steps at once."""
-        return self.attention == "none" or (self.attention != "bahdanau" and not self.input_feed)
 
-
-@dataclass
-class SourceMemory:
-    """What the decoder reads of the source: the encoder outputs and which positions hold a token."""
-    keys: torch.Tensor  # h̄ [B, S, K]
-    prepared: torch.Tensor | None  # the attention's source-only part (U h̄ or W h̄) [B, S, A]
-    mask: torch.Tensor  # [B, S], True at tokens
-
-    def rows(self, index: torch.Tensor) -> SourceMemory:
-        return SourceMemory(self.keys[index], None if self.prepared is None else self.prepared[index], self.mask[index])
-
-
-@dataclass
-class DecoderState:
-    """The decoder's RNN state (fields ``[layers, B, H]``) and the attentional vector h̃_{t-1} it
-    feeds back (None where nothing is fed)."""
-    rnn: tuple
-    feed: torch.Tensor | None
-
-    def rows(self, index: torch.Tensor) -> DecoderState:
-        return DecoderState(map_state(lambda f: f.index_select(1, index), self.rnn),
-                            None if self.feed is None else self.feed.index_select(0, index))
-
-
-class Seq2Seq(nn.Module):
+class Seq2Seq(AttentiveDecoder):
     def __init__(self, config: Seq2SeqConfig):
         super().__init__()
-        self.config = config
-        H, K, E = config.hidden, config.key_size, config.embedding
-        self.source_embedding = nn.Embedding(config.source_vocab, E, padding_idx=PAD)
-        self.target_embedding = nn.Embedding(config.target_vocab, E, padding_idx=PAD)
-        self.encoder = config.build_encoder(E, bidirectional=config.bidirectional)
-        fed = {"bahdanau": K, "none": 0}.get(config.attention, H if config.input_feed else 0)
-        # a stepping decoder calls its RNN once per word, so a variational mask could not last the
-        # sentence: there recurrent dropout applies to the encoder alone
-        stepping = replace(config, recurrent_dropout=0.0) if not config.steps_independent else config
-        self.decoder = stepping.build_encoder(E + fed)
-        self.bridge = nn.Linear(K, H)
-        self.attention = None if config.attention == "none" else ATTENTIONS[config.attention](H, K, H)
-        self.combine = None if config.attention == "none" else nn.Linear(H + K, H, bias=False)  # W_c
-        self.readout = nn.Linear(H, config.target_vocab)  # W_o
-        self.drop = nn.Dropout(config.dropout)
+        self.source_embedding = nn.Embedding(config.source_vocab, config.embedding, padding_idx=PAD)
+        self.encoder = config.build_encoder(config.embedding, bidirectional=config.bidirectional)
+        self.build_decoder(config, summary_size=config.key_size)
 
-    # -- encoder ----------------------------------------------------------------------------------
     def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[SourceMemory, DecoderState]:
         """``source [B, S]`` (padded with ``PAD``) of ``lengths [B]`` -> the memory and s_0."""
         keys, final = self.encoder(self.drop(self.source_embedding(source)), lengths=lengths)
         mask = torch.arange(source.shape[1], device=source.device)[None, :] < lengths.to(source.device)[:, None]
-        prepared = None if self.attention is None else self.attention.prepare(keys)
-        return SourceMemory(keys, prepared, mask), self.initial_state(final, source.shape[0], keys)
+        return self.memory(keys, mask), self.initial_state(final, source.shape[0], keys)
 
     def initial_state(self, final, batch: int, like: torch.Tensor) -> DecoderState:
-        """s_0 = tanh(W_b [→h ; ←h]) for each layer, for h and (LSTMs) c; other fields start fresh."""
+        """s_0 = tanh(W_b [→h ; ←h]) for each layer, for h and (LSTMs) c."""
         layers, dirs, H = self.config.layers, 2 if self.config.bidirectional else 1, self.config.hidden
-        fresh = state_fields(self.decoder.init_state(batch, like))
-        bridged = {}
-        for name, value in state_fields(final).items():
-            if name in BRIDGED:  # [layers·dirs, B, H] -> [layers, B, dirs·H] -> [layers, B, H]
-                joined = value.view(layers, dirs, batch, H).permute(0, 2, 1, 3).reshape(layers, batch, dirs * H)
-                bridged[name] = torch.tanh(self.bridge(joined))
-            else:  # a field that is no hidden vector (clockwork's clock): the decoder's own start
-                bridged[name] = fresh[name]
-        feed = None
-        if self.config.attention not in ("bahdanau", "none") and self.config.input_feed:
-            feed = like.new_zeros(batch, H)
-        return DecoderState(state_from_fields(type(final), bridged), feed)
-
-    # -- decoder ----------------------------------------------------------------------------------
-    def _top(self, rnn) -> torch.Tensor:
-        return state_fields(rnn)["h"][-1]  # [B, H]: the top layer's h
-
-    def _output(self, s: torch.Tensor, context: torch.Tensor | None) -> torch.Tensor:
-        """h̃ = tanh(W_c [s ; c]), or s without attention."""
-        return s if context is None else torch.tanh(self.combine(torch.cat([s, context], dim=-1)))
-
-    def step(self, tokens: torch.Tensor, state: DecoderState, memory: SourceMemory):
-        """One decoder step on ``tokens [B]`` (y_{t-1}): ``(logits [B, V], state, weights [B, S] | None)``."""
-        out, state, weights = self.advance(tokens, state, memory)
-        return self.readout(self.drop(out)), state, weights
-
-    def advance(self, tokens: torch.Tensor, state: DecoderState, memory: SourceMemory):
-        """One decoder step short of the read-out: ``(h̃_t [B, H], state, weights [B, S] | None)``."""
-        inputs = [self.drop(self.target_embedding(tokens))]
-        context = weights = None
-        if self.config.attention == "bahdanau":
-            context, weights = self.attention(self._top(state.rnn)[:, None], memory.prepared, memory.keys, memory.mask)
-            inputs.append(context[:, 0])
-        elif state.feed is not None:
-            inputs.append(state.feed)
-        s, rnn = self.decoder(torch.cat(inputs, dim=-1)[:, None], state.rnn)  # s [B, 1, H]
-        if self.attention is not None and self.config.attention != "bahdanau":
-            context, weights = self.attention(s, memory.prepared, memory.keys, memory.mask)
-        out = self._output(s[:, 0], None if context is None else context[:, 0])
-        return out, DecoderState(rnn, out if state.feed is not None else None), None if weights is None else weights[:, 0]
+        summaries = {name: value.view(layers, dirs, batch, H).permute(0, 2, 1, 3).reshape(layers, batch, dirs * H)
+                     for name, value in state_fields(final).items() if name in BRIDGED}  # [layers, B, dirs·H]
+        return self.bridged_state(summaries, batch, like)
 
     def forward(self, source: torch.Tensor, lengths: torch.Tensor, target_in: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: logits ``[B, T, V]`` of each next target token given ``target_in [B, T]``
         (``<s>`` y_1 .. y_{T-1})."""
         memory, state = self.encode(source, lengths)
-        if self.config.steps_independent:
-            s, _ = self.decoder(self.drop(self.target_embedding(target_in)), state.rnn)  # [B, T, H]
-            context = None if self.attention is None else \
-                self.attention(s, memory.prepared, memory.keys, memory.mask)[0]
-            return self.readout(self.drop(self._output(s, context)))
-        outputs = []
-        for t in range(target_in.shape[1]):
-            out, state, _ = self.advance(target_in[:, t], state, memory)
-            outputs.append(out)
-        return self.readout(self.drop(torch.stack(outputs, dim=1)))  # one read-out product for all steps
+        return self.teacher_forced(memory, state, target_in)
 
     def loss(self, source, lengths, target_in, target_out) -> tuple[torch.Tensor, int]:
         """``(summed cross-entropy over the target tokens, their number)``; padding (``PAD``) is not counted."""
-        logits = self(source, lengths, target_in)
-        loss = F.cross_entropy(logits.flatten(0, 1), target_out.flatten(), ignore_index=PAD, reduction="sum")
-        return loss, int((target_out != PAD).sum())
+        return summed_loss(self(source, lengths, target_in), target_out)
