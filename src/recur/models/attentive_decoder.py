@@ -167,6 +167,17 @@ class AttentiveDecoder(nn.Module):
             outputs.append(out)
         return self.readout(self.drop(torch.stack(outputs, dim=1)))  # one read-out product for all steps
 
+    def attention_weights(self, memory: SourceMemory, state: DecoderState, target_in: torch.Tensor) -> torch.Tensor:
+        """Where the decoder looks for each word it is fed (teacher forcing, ``target_in [B, T]``):
+        ``[B, T, S]``. Needs attention."""
+        if self.attention is None:
+            raise ValueError("a decoder without attention has no attention weights")
+        weights = []
+        for t in range(target_in.shape[1]):
+            _, state, w = self.advance(target_in[:, t], state, memory)
+            weights.append(w)
+        return torch.stack(weights, dim=1)
+
 
 def summed_loss(logits: torch.Tensor, target_out: torch.Tensor) -> tuple[torch.Tensor, int]:
     """``(summed cross-entropy over the target tokens, their number)``; padding (``PAD``) is not counted."""
