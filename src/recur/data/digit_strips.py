@@ -76,10 +76,11 @@ def caption(digits: list[int], style: str) -> str:
 @dataclass
 class Strips:
     """Composed strips: ``images [N, 12, 64]``, the digits of each left to right, each digit's
-    columns ``[start, end)`` and its image's index in the digit set."""
+    columns ``[start, end)``, its top row, and its image's index in the digit set."""
     images: np.ndarray
     digits: list[list[int]]
     columns: list[list[tuple[int, int]]]
+    tops: list[list[int]]
     sources: list[list[int]]
 
     def __len__(self) -> int:
@@ -90,8 +91,8 @@ class Strips:
 
     def subset(self, rows) -> Strips:
         rows = list(rows)
-        return Strips(self.images[rows], [self.digits[r] for r in rows], [self.columns[r] for r in rows],
-                      [self.sources[r] for r in rows])
+        return Strips(self.images[rows], *([field[r] for r in rows]
+                                           for field in (self.digits, self.columns, self.tops, self.sources)))
 
 
 def compose(images: np.ndarray, labels: np.ndarray, pool: np.ndarray, count: int, seed: int | list[int],
@@ -102,23 +103,25 @@ def compose(images: np.ndarray, labels: np.ndarray, pool: np.ndarray, count: int
         raise RecurError(f"a strip holds 1 to {MAX_DIGITS} digits, not {max_digits}")
     rng = np.random.default_rng(seed)
     canvas = np.zeros((count, HEIGHT, WIDTH), dtype=np.float32)
-    digits, columns, sources = [], [], []
+    digits, columns, tops, sources = [], [], [], []
     for i in range(count):
         n = int(rng.integers(1, max_digits + 1))
         chosen = rng.choice(pool, size=n).tolist()
         gaps = rng.integers(GAPS[0], GAPS[1] + 1, size=n - 1).tolist()
         width = n * DIGIT + sum(gaps)
         x = int(rng.integers(0, WIDTH - width + 1))
-        spans = []
+        spans, heights = [], []
         for k, index in enumerate(chosen):
             y = int(rng.integers(0, HEIGHT - DIGIT + 1))
             canvas[i, y:y + DIGIT, x:x + DIGIT] = images[index]
             spans.append((x, x + DIGIT))
+            heights.append(y)
             x += DIGIT + (gaps[k] if k < n - 1 else 0)
         digits.append([int(labels[j]) for j in chosen])
         columns.append(spans)
+        tops.append(heights)
         sources.append(chosen)
-    return Strips(canvas, digits, columns, sources)
+    return Strips(canvas, digits, columns, tops, sources)
 
 
 __all__ = ["HEIGHT", "MAX_DIGITS", "STYLES", "WIDTH", "WORDS", "Strips", "caption", "compose", "digit_images",

@@ -153,6 +153,9 @@ class ImageCaptioner:
     def count(self, strips: Strips) -> int:
         return len(strips)
 
+    def test_strips(self) -> Strips:
+        return held_out_strips(self.data, "test")
+
     def evaluation_data(self, path: str):
         raise RecurError("a captioner is scored on the strips it composes from the held-out digits and reads no "
                          "--data file; 'recur caption DIR IMAGE.png' captions a picture of your own")

@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
 from recur.checks import number_flag, output_file
-from recur.data.strip_image import read_strip
+from recur.data.strip_image import read_strip, write_strip
 from recur.errors import RecurError
 from recur.generate.beam import MAX_ALPHA
 from recur.viz.caption_attention import plot_caption_attention
 
 
 def caption_arguments(parser) -> None:
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="pictures of digits (PNG, or any Pillow reads)")
+    parser.add_argument("images", nargs="*", metavar="IMAGE", help="pictures of digits (PNG, or any Pillow reads)")
+    parser.add_argument("--test-strip", type=number_flag(int, at_least=0), action="append", default=[], metavar="N",
+                        help="also caption strip N of the model's test set (repeatable); --save-strips writes them")
+    parser.add_argument("--save-strips", metavar="FOLDER", help="write each --test-strip as FOLDER/test_strip_N.png")
     parser.add_argument("--beam", type=number_flag(int, at_least=1, at_most=100), default=5,
                         help="beam width; 1 is greedy (default 5)")
     parser.add_argument("--alpha", type=number_flag(float, at_least=0, at_most=MAX_ALPHA), default=0.6,
@@ -26,13 +30,26 @@ def caption_arguments(parser) -> None:
 
 
 def run_caption(captioner, args) -> int:
-    strips = np.stack([read_strip(path) for path in args.images])
+    if not args.images and not args.test_strip:
+        raise RecurError("nothing to caption: give an image, or --test-strip N")
+    names, strips = list(args.images), [read_strip(path) for path in args.images]
+    if args.test_strip:
+        test = captioner.test_strips()
+        for n in args.test_strip:
+            if n >= len(test):
+                raise RecurError(f"--test-strip {n}: the test set has {len(test)} strips (0 to {len(test) - 1})")
+            names.append(f"test strip {n}")
+            strips.append(test.images[n])
+            if args.save_strips:
+                Path(args.save_strips).mkdir(parents=True, exist_ok=True)
+                write_strip(Path(args.save_strips) / f"test_strip_{n}.png", test.images[n], scale=4)
+    strips = np.stack(strips)
     texts, attention = captioner.caption(strips, args.beam, args.alpha, with_attention=True)
     if args.show_attention:
         if attention[0] is None:
             raise RecurError("this model has no attention (trained with --attention none); nothing to draw")
         plot_caption_attention(args.show_attention, strips[0], [*texts[0].split(), "</s>"], attention[0],
                                captioner.grid, f"beam {args.beam}: {texts[0] or '(empty)'}")
-    for path, text in zip(args.images, texts):
-        print(json.dumps({"image": path, "caption": text}) if args.json else text)
+    for name, text in zip(names, texts):
+        print(json.dumps({"image": name, "caption": text}) if args.json else text)
     return 0
