@@ -1,10 +1,11 @@
 """Strips of real handwritten digits and their captions, for the captioning task.
 
-The digits: the 1,797 8×8 images (16 grey levels, from 43 writers) that scikit-learn ships as
-``sklearn.datasets.load_digits`` (the UCI "Optical Recognition of Handwritten Digits" test set;
-CC BY 4.0). They are split **by image** first (a seeded shuffle: 70 % train, 15 % val, 15 % test), so
-no test image is ever seen in training; the set records no writer, so a writer's other digits can
-fall on both sides of the split.
+The digits: the 1,797 8×8 images that scikit-learn ships as ``sklearn.datasets.load_digits``: the
+test set of UCI's "Optical Recognition of Handwritten Digits" (Alpaydin & Kaynak 1998; CC BY 4.0),
+written by 13 of its 43 writers on NIST forms, each pixel the count of ink in a 4 × 4 block of the
+32 × 32 bitmap (0..16, read here as 0..1). They are split **by image** first (a seeded shuffle:
+70 % train, 15 % val, 15 % test), so no test image is ever seen in training; the set records no
+writer, so one writer's digits fall on both sides of the split.
 
 A strip is 12 × 64 pixels (ink 1, paper 0): 1 to 5 digits of one split drawn at random, left to
 right with a gap of 1 to 3 blank columns between them, the run starting at a random column, each
