@@ -23,7 +23,6 @@ is drawn into ``docs/caption_attention.png``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -40,7 +39,8 @@ from recur.machine import machine_info
 from recur.tasks import caption as caption_task
 from recur.tasks import checkpoint_folder
 from recur.viz.caption_attention import plot_caption_attention
-from results_file import add_markdown_option, saved_rows, write_results
+from results_file import write_results
+from row_runner import row_benchmark, row_folders
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -139,32 +139,13 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=8.0, help="training minutes per model")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--side-by-side", type=int, default=2, help="models trained at once")
-    parser.add_argument("--runs", type=Path, default=Path("runs/caption"))
-    parser.add_argument("--out", type=Path, default=RESULTS / "caption.json")
-    parser.add_argument("--one", choices=tuple(ROWS), help=argparse.SUPPRESS)  # a row's own process
-    add_markdown_option(parser)
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(saved_rows(args.markdown)))
+    done = row_benchmark(__doc__, __file__, ROWS, train_and_score, markdown, minutes=8.0, runs="runs/caption",
+                         out=RESULTS / "caption.json")
+    if done is None:
         return
-    folders = {name: args.runs / name.replace(",", "").replace(" ", "_") for name in ROWS}
-    if args.one:
-        train_and_score(args.one, folders[args.one], args.minutes, args.threads)
-        return
-    args.runs.mkdir(parents=True, exist_ok=True)
-    names = list(ROWS)
-    for first in range(0, len(names), args.side_by_side):
-        jobs = [subprocess.Popen([sys.executable, __file__, "--one", name, "--minutes", str(args.minutes),
-                                  "--threads", str(args.threads), "--runs", str(args.runs)])
-                for name in names[first:first + args.side_by_side]]
-        if any(job.wait() != 0 for job in jobs):
-            raise SystemExit("a row failed; its training log is beside its run folder")
-    rows = [json.loads(folders[name].with_suffix(".json").read_text()) for name in names] + pipeline_rows()
-    draw_attention(folders["spell"])
+    rows, args = done
+    draw_attention(row_folders(ROWS, args.runs)["spell"])
+    rows += pipeline_rows()
     write_results({"machine": machine_info(), "minutes": args.minutes, "rows": rows}, args.out)
     print(markdown(rows))
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from recur.checks import check_value
+from recur.checks import check_value, number_flag
 from recur.generate.stepper import stepper_for
 
 MAX_ALPHA = 10.0
@@ -37,6 +37,14 @@ MAX_ALPHA = 10.0
 
 def length_penalty(length: int, alpha: float) -> float:
     return ((5 + length) / 6) ** alpha
+
+
+def add_beam_flags(parser) -> None:
+    """``--beam W`` and ``--alpha A``: what every command that decodes by beam search takes."""
+    parser.add_argument("--beam", type=number_flag(int, at_least=1, at_most=100), default=5,
+                        help="beam width; 1 is greedy (default 5)")
+    parser.add_argument("--alpha", type=number_flag(float, at_least=0, at_most=MAX_ALPHA), default=0.6,
+                        help="length normalisation of beam search, GNMT's alpha (default 0.6)")
 
 
 def check_beam(width: int, alpha: float) -> None:

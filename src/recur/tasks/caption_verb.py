@@ -11,7 +11,7 @@ import numpy as np
 from recur.checks import number_flag, output_file
 from recur.data.strip_image import read_strip, write_strip
 from recur.errors import RecurError
-from recur.generate.beam import MAX_ALPHA
+from recur.generate.beam import add_beam_flags
 from recur.viz.caption_attention import plot_caption_attention
 
 
@@ -20,10 +20,7 @@ def caption_arguments(parser) -> None:
     parser.add_argument("--test-strip", type=number_flag(int, at_least=0), action="append", default=[], metavar="N",
                         help="also caption strip N of the model's test set (repeatable); --save-strips writes them")
     parser.add_argument("--save-strips", metavar="FOLDER", help="write each --test-strip as FOLDER/test_strip_N.png")
-    parser.add_argument("--beam", type=number_flag(int, at_least=1, at_most=100), default=5,
-                        help="beam width; 1 is greedy (default 5)")
-    parser.add_argument("--alpha", type=number_flag(float, at_least=0, at_most=MAX_ALPHA), default=0.6,
-                        help="length normalisation of beam search, GNMT's alpha (default 0.6)")
+    add_beam_flags(parser)
     parser.add_argument("--show-attention", type=output_file(".png"), metavar="PNG",
                         help="draw where each word of the first caption looked")
     parser.add_argument("--json", action="store_true", help="one JSON line per image: image, caption")

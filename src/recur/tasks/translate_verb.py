@@ -7,19 +7,16 @@ from __future__ import annotations
 import json
 import sys
 
-from recur.checks import number_flag, output_file
+from recur.checks import output_file
 from recur.errors import RecurError
-from recur.generate.beam import MAX_ALPHA
+from recur.generate.beam import add_beam_flags
 from recur.viz.attention_matrix import plot_alignment
 
 
 def translate_arguments(parser) -> None:
     parser.add_argument("sentences", nargs="*", metavar="SENTENCE",
                         help="sentences in the model's source language (none: one per line of standard input)")
-    parser.add_argument("--beam", type=number_flag(int, at_least=1, at_most=100), default=5,
-                        help="beam width; 1 is greedy (default 5)")
-    parser.add_argument("--alpha", type=number_flag(float, at_least=0, at_most=MAX_ALPHA), default=0.6,
-                        help="length normalisation of beam search, GNMT's alpha (default 0.6)")
+    add_beam_flags(parser)
     parser.add_argument("--show-attention", type=output_file(".png"), metavar="PNG",
                         help="draw the first sentence's attention (source subwords across, output down)")
     parser.add_argument("--json", action="store_true", help="one JSON line per sentence: source, translation")
