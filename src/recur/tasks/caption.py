@@ -25,6 +25,7 @@ from recur.data.digit_strips import (HEIGHT, MAX_DIGITS, STYLES, WIDTH, WORDS, S
 from recur.data.subwords import BOS, EOS, PAD
 from recur.errors import RecurError
 from recur.generate.attentive import decode
+from recur.models.attentive_decoder import summed_loss
 from recur.models.captioner import POOL, Captioner, CaptionerConfig
 from recur.modes import evaluation_mode
 from recur.tasks import caption_verb
@@ -130,10 +131,10 @@ class ImageCaptioner:
             for start in range(0, len(strips), EVAL_BATCH):
                 images = torch.as_tensor(strips.images[start:start + EVAL_BATCH], device=self.device)
                 target_in, target_out = (t.to(self.device) for t in caption_batch(references[start:start + EVAL_BATCH]))
-                loss, count = self.model.loss(images, target_in, target_out)
+                memory, state = self.model.encode(images)  # once, for the loss and the attention
+                loss, count = summed_loss(self.model.teacher_forced(memory, state, target_in), target_out)
                 total, words = total + float(loss), words + count
                 if self.model.attention is not None:
-                    memory, state = self.model.encode(images)
                     looks.append(self.model.attention_weights(memory, state, target_in).cpu())
         return total / words, looks if self.model.attention is not None else None
 
