@@ -118,6 +118,42 @@ def small_captioner_dir(tmp_path_factory) -> Path:
     return out
 
 
+PROGRESSION = ([60, 64, 67], [65, 69, 72], [67, 71, 74], [60, 64, 67, 72])  # C F G C: a step each
+TINY_MUSIC = ["--hidden", "32", "--window", "24", "--batch-size", "8", "--lr", "1e-2", "--schedule", "constant"]
+
+
+def write_progression(path: Path, sizes=(40, 8, 8), seed: int = 0) -> Path:
+    """A piano-roll file in the benchmark layout whose pieces repeat one chord progression, each
+    starting at a random chord and lasting 9-24 steps: after a chord or two, fully predictable."""
+    rng = random.Random(seed)
+    splits = {}
+    for split, count in zip(("train", "valid", "test"), sizes):
+        pieces = []
+        for _ in range(count):
+            start, length = rng.randrange(4), rng.randrange(9, 25)
+            pieces.append([list(PROGRESSION[(start + t) % 4]) for t in range(length)])
+        splits[split] = pieces
+    path.write_text(json.dumps(splits))
+    return path
+
+
+@pytest.fixture
+def progression():
+    """``(write_progression, PROGRESSION, TINY_MUSIC)`` for the music tests."""
+    return write_progression, PROGRESSION, TINY_MUSIC
+
+
+@pytest.fixture(scope="session")
+def tiny_music_dir(tmp_path_factory) -> Path:
+    """A tiny music model (Bernoulli output) that has learned the chord progression, for the tests
+    that only read it: 400 steps, some 10 seconds."""
+    root = tmp_path_factory.mktemp("music")
+    out = root / "run"
+    assert main(["train", "music", "--data", str(write_progression(root / "progression.json")), "--out", str(out),
+                 *TINY_MUSIC, "--max-steps", "400", "--eval-every", "200"]) == 0
+    return out
+
+
 @pytest.fixture
 def small_ptb(data_root, tmp_path):
     """The first lines of each real PTB split, as a data root of its own."""

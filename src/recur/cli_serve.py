@@ -14,6 +14,7 @@ from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
 from recur.tasks import load
 from recur.tasks.stream_lm import StreamLM
+from recur.tasks.music import MusicModel
 from recur.tasks.translate import Translator
 
 OPTIONAL = ("starlette", "uvicorn")  # the extra 'recur[serve]'
@@ -22,11 +23,12 @@ OPTIONAL = ("starlette", "uvicorn")  # the extra 'recur[serve]'
 def add_serve_command(subparsers) -> None:
     """Add ``serve`` to the ``recur`` command's subparsers."""
     command = subparsers.add_parser(
-        "serve", help="a local web page for a model: generate text and view its cells, or translate",
-        description="Serve a page for a translate checkpoint (a translation box and its attention) or a charlm or "
+        "serve", help="a local web page for a model: generate text and view its cells, translate, or compose",
+        description="Serve a page for a translate checkpoint (a translation box and its attention), a music "
+                    "checkpoint (a fresh piece played in the page, its piano roll and MIDI), or a charlm or "
                     "wordlm checkpoint: generation streamed as it is drawn, and "
                     "(character models) the cell viewer over a pasted text. Ctrl-C stops it.")
-    command.add_argument("checkpoint", metavar="DIR", help="a checkpoint of recur train charlm, wordlm or translate")
+    command.add_argument("checkpoint", metavar="DIR", help="a checkpoint of recur train charlm, wordlm, translate or music")
     command.add_argument("--host", default="127.0.0.1",
                          help="address to listen on (default 127.0.0.1: this machine only; any other "
                               "address prints a warning, and --token is then advised)")
@@ -48,6 +50,7 @@ def run_serve(args) -> int:
             exposure_warning,
         )
         from recur.serve.app import create_app
+        from recur.serve.music import create_music_app
         from recur.serve.translation import create_translation_app
         from recur.serve.server import listen, server_for, url_of
     except ModuleNotFoundError as err:
@@ -59,17 +62,19 @@ def run_serve(args) -> int:
         token = check_token(args.token)
     else:  # an empty variable counts as unset, as `export RECUR_SERVE_TOKEN=` is how a shell clears one
         token = check_token(os.environ.get(TOKEN_ENV) or None, TOKEN_ENV)
-    model = load(args.checkpoint, (StreamLM, Translator), "'recur serve'")  # the models a page exists for
+    model = load(args.checkpoint, (StreamLM, Translator, MusicModel), "'recur serve'")  # the models a page exists for
     set_threads(min(2, usable_cores()))
     sock = listen(args.host, args.port)
     address, port = sock.getsockname()[:2]
-    make_app = create_translation_app if isinstance(model, Translator) else create_app
+    make_app = (create_translation_app if isinstance(model, Translator) else
+                create_music_app if isinstance(model, MusicModel) else create_app)
     app = make_app(model, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(address), token=token)
     warning = exposure_warning(address, port, token)
     if warning:
         print(warning, file=sys.stderr, flush=True)
     needs = " (needs the token: add ?token=...)" if token else ""
-    kind = f"{model.direction} translation" if isinstance(model, Translator) else f"{model.unit}"
+    kind = (f"{model.direction} translation" if isinstance(model, Translator) else
+            f"{model.data.set} music" if isinstance(model, MusicModel) else f"{model.unit}")
     print(f"recur serve: {url_of(sock)}{needs} ({kind} model {args.checkpoint}; Ctrl-C stops)", flush=True)
     try:
         server_for(app).run(sockets=[sock])

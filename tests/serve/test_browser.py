@@ -146,3 +146,44 @@ def test_translate_in_the_page_and_see_the_attention(browser, tiny_translator_di
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_compose_music_in_the_page_and_hear_it(browser, tiny_music_dir):
+    """A music model's page: compose a piece, see its piano roll, get its MIDI, and (with FluidSynth
+    and a soundfont installed) play it: the audio element loads the WAV and knows its length."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from recur.generate.music_audio import audio_unavailable
+    from recur.serve.music import create_music_app
+
+    composer = recur.load(tiny_music_dir)
+    sock = listen("127.0.0.1", 0)
+    server = server_for(create_music_app(composer, "chords"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        browser.get(url_of(sock))
+        assert browser.title == "recur serve: chords" and "bernoulli output" in text_of(browser, "about")
+        browser.find_element(By.ID, "steps").clear()
+        browser.find_element(By.ID, "steps").send_keys("12")
+        browser.find_element(By.ID, "seed").send_keys("4")
+        browser.find_element(By.ID, "compose").click()
+        WebDriverWait(browser, 30).until(lambda d: "composed in" in text_of(d, "status"))
+        assert text_of(browser, "status").startswith("13 steps")  # the opening chord, then 12
+        assert browser.execute_script("return document.getElementById('roll').width") == 13 * 4
+        assert browser.execute_script("return document.getElementById('midi').href").startswith("blob:")
+        if audio_unavailable() is None:
+            WebDriverWait(browser, 10).until(
+                lambda d: d.execute_script("return document.getElementById('player').readyState") >= 1)
+            duration = browser.execute_script("return document.getElementById('player').duration")
+            assert duration >= 13 * composer.step_seconds
+        else:
+            assert "apt install fluidsynth" in text_of(browser, "status")
+        browser.find_element(By.ID, "steps").clear()
+        browser.find_element(By.ID, "steps").send_keys("100000")
+        browser.find_element(By.ID, "compose").click()
+        WebDriverWait(browser, 10).until(lambda d: "steps must be" in text_of(d, "status"))
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -186,3 +186,24 @@ def parse_translate(body: dict) -> TranslateRequest:
         raise FieldError("text", "text must be one sentence (one line)")
     return TranslateRequest(sentence.strip(), number(body, "beam", int, TranslateRequest.beam,
                                                      {"at_least": 1, "at_most": MAX_BEAM}))
+
+
+MUSIC_SECONDS = 64  # of music per request: its WAV (22.05 kHz stereo) is about 5.6 MB
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    steps: int = 64
+    temperature: float = 1.0
+    seed: int | None = None
+
+
+def parse_music(body: dict, step_seconds: float) -> MusicRequest:
+    """A music request: ``steps`` (at most ``MUSIC_SECONDS`` of music), ``temperature`` (0 greedy),
+    ``seed``."""
+    only(body, MusicRequest)
+    most = int(MUSIC_SECONDS / step_seconds)
+    temperature = number(body, "temperature", float, MusicRequest.temperature, {"at_least": 0, "at_most": 100})
+    return MusicRequest(number(body, "steps", int, MusicRequest.steps, {"at_least": 1, "at_most": most}),
+                        temperature + 0.0,
+                        number(body, "seed", int, None, {"at_least": 0, "at_most": MAX_SEED}, optional=True))

@@ -20,7 +20,8 @@ from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
-from recur.tasks.stream_lm_verbs import LANGUAGE_MODEL_VERBS
+from recur.tasks.sample_verb import SAMPLE
+from recur.tasks.stream_lm_verbs import EXPORT
 
 
 @dataclass(frozen=True)
@@ -141,4 +142,4 @@ SPEC = TaskSpec(
     data_help="a UTF-8 text file, or a .gz of one (default: the bundled Tiny Shakespeare)",
     DataConfig=CharDataConfig, ModelConfig=LanguageModelConfig, ready_type=CharLM,
     new_task=new_task, resumed_task=resumed_task, held_out=held_out,
-    untrained_model=untrained_model, verbs=LANGUAGE_MODEL_VERBS)
+    untrained_model=untrained_model, verbs=(SAMPLE, EXPORT))

@@ -53,6 +53,11 @@ class ReadyModel(Protocol):
         """A user's file (``recur eval --data FILE``) read as the task's data type."""
 
 
+class Sampler:
+    """What ``recur sample`` serves: a ready model that writes something new (a language model's
+    text, a music model's piece)."""
+
+
 @dataclass(frozen=True)
 class Verb:
     """A task's own command, ``recur NAME CHECKPOINT ...``: the CLI loads the checkpoint, refusing

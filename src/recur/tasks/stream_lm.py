@@ -19,6 +19,7 @@ from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.modes import evaluation_mode
 from recur.state import detach_state, map_state, state_fields, state_from_fields
+from recur.tasks.spec import Sampler
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
 
@@ -81,7 +82,7 @@ class StreamLMTask:
         return self
 
 
-class StreamLM:
+class StreamLM(Sampler):
     """A trained stream language model, ready to use: ``generate`` and ``beam`` write text, ``evaluate``
     scores it. Subclasses say what a token is: ``unit``, ``pieces`` (ids to text, one piece per id),
     ``context`` (a prime's ids), ``stop_id`` and ``evaluate``.

@@ -16,9 +16,11 @@ from recur.generate.sampling import GREEDY_BELOW
 from recur.tasks.spec import Verb
 from recur.tasks.stream_lm import StreamLM
 
+DEFAULT_LENGTH = 500
 MAX_LENGTH = 1_000_000  # tokens a sample may run to: hours of --stream, not an endless loop
 MAX_SAMPLES, MAX_BEAM, MAX_THREADS = 1_000, 1_000, 256  # each a batch of states (or threads) held at once
 MAX_HELD = 10_000_000  # tokens of --samples × --length held in memory until printed
+TEXT_FLAGS = ("prime", "top_k", "top_p", "samples", "stream", "beam", "stop", "alpha", "threads", "precision")
 SAMPLE_HEADER = "==> sample {number} of {count} <=="  # as head(1) heads each of several files
 
 
@@ -26,9 +28,9 @@ def sample_arguments(sample) -> None:
     sample.add_argument("--prime", default="",
                         help="text to start from; it is printed before the text generated after it (the Python "
                              "API's generate returns the generated text alone)")
-    sample.add_argument("--length", type=number_flag(int, at_least=0, at_most=MAX_LENGTH), default=500,
-                        help=f"tokens to generate: characters, or words for wordlm (default 500, at most "
-                             f"{MAX_LENGTH:,})")
+    sample.add_argument("--length", type=number_flag(int, at_least=0, at_most=MAX_LENGTH), default=None,
+                        help=f"tokens to generate: characters, words for wordlm, time steps for music (default "
+                             f"{DEFAULT_LENGTH} tokens, 128 steps; at most {MAX_LENGTH:,})")
     sample.add_argument("--temperature", type=number_flag(float, at_least=0), default=1.0,
                         help=f"0 = greedy, and so is any temperature below {GREEDY_BELOW:g} (default 1.0)")
     sample.add_argument("--top-k", type=number_flag(int, at_least=1), default=None,
@@ -60,6 +62,8 @@ def run_sample(lm: StreamLM, args) -> int:
     """Print the prime, then the text generated after it (``StreamLM``'s rule: the library returns the
     continuation, a face shows the prime before it). A closed pipe (``| head``) raises
     ``BrokenPipeError`` out of here untouched, for ``recur.cli`` to end quietly."""
+    if args.length is None:
+        args.length = DEFAULT_LENGTH
     if args.stream and args.samples > 1:
         raise RecurError("--stream prints one sample as it goes; drop --samples or --stream")
     if args.beam is not None and (args.stream or args.samples > 1):
@@ -108,7 +112,5 @@ def run_export(lm: StreamLM, args) -> int:
     return 0
 
 
-SAMPLE = Verb("sample", "write text with a trained language model", StreamLM, sample_arguments, run_sample)
 EXPORT = Verb("export", "write a language model's generation step as ONNX", StreamLM, export_arguments, run_export,
               description="Export one generation step (ids and state in, logits and state out) as an ONNX graph.")
-LANGUAGE_MODEL_VERBS = (SAMPLE, EXPORT)

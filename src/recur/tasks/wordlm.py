@@ -26,7 +26,8 @@ from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
-from recur.tasks.stream_lm_verbs import LANGUAGE_MODEL_VERBS
+from recur.tasks.sample_verb import SAMPLE
+from recur.tasks.stream_lm_verbs import EXPORT
 
 PTB_FOLDER = "ptb"
 PTB_SPLITS = {"train": "ptb.train.txt", "valid": "ptb.valid.txt", "test": "ptb.test.txt"}
@@ -157,4 +158,4 @@ SPEC = TaskSpec(
     data_help="a folder of ptb.{train,valid,test}.txt[.gz] (default: $RECUR_DATA/ptb)",
     DataConfig=WordDataConfig, ModelConfig=LanguageModelConfig, ready_type=WordLM,
     new_task=new_task, resumed_task=resumed_task, held_out=held_out, untrained_model=untrained_model,
-    verbs=LANGUAGE_MODEL_VERBS)
+    verbs=(SAMPLE, EXPORT))
