@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("checkpoint", metavar="DIR")
     evaluate.add_argument("--data", help="a file to score instead: text (charlm, wordlm), 'label sentence' lines "
                                          "(classify), a CSV with the model's columns (forecast), a source-language file "
-                                         "FILE.de with FILE.en beside it (translate)")
+                                         "FILE.de with FILE.en beside it (translate), a piano-roll JSON file "
+                                         "(music: its test pieces)")
     evaluate.set_defaults(run=run_eval)
 
     info = sub.add_parser("info", help="what a run folder holds: settings, commands, machine, steps, scores",

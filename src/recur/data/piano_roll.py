@@ -80,8 +80,8 @@ def piece_roll(piece, where: str) -> np.ndarray:
         if not isinstance(step, list):
             raise RecurError(f"{where}, time step {t}: expected a list of MIDI pitches, got {type(step).__name__}")
         for pitch in step:
-            if isinstance(pitch, bool) or not isinstance(pitch, (int, float)) or pitch != int(pitch) \
-                    or not LOWEST <= pitch < LOWEST + KEYS:
+            if isinstance(pitch, bool) or not isinstance(pitch, (int, float)) \
+                    or not LOWEST <= pitch < LOWEST + KEYS or pitch != int(pitch):  # NaN fails the range
                 raise RecurError(f"{where}, time step {t}: {pitch!r} is not a piano key's MIDI pitch "
                                  f"({LOWEST}..{LOWEST + KEYS - 1})")
             roll[t, int(pitch) - LOWEST] = 1
