@@ -53,7 +53,7 @@ PUBLISHED = {  # ../shared/data/SOURCES.md, "Polyphonic music, test NLL per time
     "RNN-RBM (Boulanger-Lewandowski 2012)": {s: (v, "unconfirmed") for s, v in
                                              zip(SETS, (7.27, 2.39, 6.01, 7.09))},
 }
-PRIME_STEPS, SAMPLE_STEPS = 16, 48
+PRIME_STEPS, SAMPLE_STEPS = 16, 32
 
 
 def recur_command() -> list[str]:

@@ -32,14 +32,24 @@ def as_umask_allows(path: Path) -> None:
 
 
 def durable(path: Path) -> None:
-    """``fsync`` the file ``path``, or a folder's files and the folder itself."""
+    """``fsync`` the file ``path``, or a folder's files and the folder itself (a folder recur wrote)."""
     path = Path(path)
     for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
-        fd = os.open(item, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(item)
+
+
+def durable_entries(folder: Path) -> None:
+    """``fsync`` the folder itself, so that a rename in it is on disk; nothing in it is opened (it may be
+    the user's /tmp or home, holding sockets and millions of files)."""
+    _fsync(Path(folder))
+
+
+def _fsync(item: Path) -> None:
+    fd = os.open(item, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -53,7 +63,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
         as_umask_allows(tmp)
         durable(tmp)
         os.replace(tmp, path)
-        durable(path.parent)
+        durable_entries(path.parent)
     except OSError as err:  # name the file the user asked for, never the temporary one
         raise OSError(err.errno, err.strerror or str(err), str(path)) from None
     finally:

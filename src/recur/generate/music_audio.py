@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import wave
 from pathlib import Path
+
+import numpy as np
 
 from recur.atomic import write_atomically
 from recur.errors import RecurError
@@ -42,8 +45,22 @@ def audio_unavailable() -> str | None:
     return None
 
 
+def to_mono(path: Path) -> None:
+    """Rewrite a 16-bit WAV as mono, its channels averaged: half the bytes, and a piano sounds the same."""
+    with wave.open(str(path), "rb") as source:
+        channels, rate, frames = source.getnchannels(), source.getframerate(), source.readframes(source.getnframes())
+        if source.getsampwidth() != 2 or channels == 1:
+            return
+    samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels).astype(np.int32)
+    with wave.open(str(path), "wb") as target:
+        target.setnchannels(1)
+        target.setsampwidth(2)
+        target.setframerate(rate)
+        target.writeframes(samples.mean(axis=1).round().astype("<i2").tobytes())
+
+
 def render_wav(midi: str | Path, wav: str | Path) -> Path:
-    """Render ``midi`` to ``wav`` (mono-mixed stereo 16-bit, 22.05 kHz), atomically."""
+    """Render ``midi`` to ``wav`` (16-bit mono, 22.05 kHz), atomically."""
     missing = audio_unavailable()
     if missing:
         raise RecurError(missing)
@@ -58,5 +75,6 @@ def render_wav(midi: str | Path, wav: str | Path) -> Path:
         if done.returncode != 0 or not temporary.exists() or temporary.stat().st_size <= 44:
             last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise RecurError(f"FluidSynth could not render {midi}: {last[0]:.200}")
+        to_mono(temporary)
 
     return write_atomically(wav, render)

@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from recur.atomic import as_umask_allows, durable
+from recur.atomic import as_umask_allows, durable, durable_entries
 from recur.errors import RecurError
 
 
@@ -55,7 +55,7 @@ def write_checkpoint(folder: Path, config: dict, tensors: dict[str, dict[str, to
         if folder.exists():
             folder.rename(old)
         tmp.rename(folder)
-        durable(folder.parent)
+        durable_entries(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
