@@ -196,7 +196,7 @@ class MusicTask:
         self.train_pieces, self.valid = pieces["train"], pieces["valid"]
         self.model = PolyphonicRNN(config)
         self.device = torch.device("cpu")
-        self.items_per_step = data.batch_size * data.window
+        self.items_per_step = data.batch_size * data.window  # updated each step to the steps it predicted
         self.openings = opening_chords(self.train_pieces)
         self.steps = 0
 
@@ -207,7 +207,7 @@ class MusicTask:
         rolls, mask = training_windows(self.train_pieces, self.data.batch_size, self.data.window,
                                        self.data.transpose, [self.data.data_seed, self.steps])
         total, count = summed_nll(self.model, rolls.to(self.device), mask.to(self.device))
-        self.steps += 1
+        self.steps, self.items_per_step = self.steps + 1, count
         return total / max(count, 1)
 
     def evaluate(self) -> dict[str, float]:
