@@ -40,7 +40,7 @@ from recur.tasks import caption as caption_task
 from recur.tasks import checkpoint_folder
 from recur.viz.caption_attention import plot_caption_attention
 from results_file import write_results
-from row_runner import row_benchmark, row_folders
+from row_runner import recur_command, row_benchmark, row_folders, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -53,19 +53,6 @@ ROWS = {
     "largest": ["--style", "largest"],
 }
 SAMPLES = 6  # test strips whose captions are kept
-
-
-def recur_command() -> list[str]:
-    return [sys.executable, "-m", "recur.cli"]
-
-
-def training_record(out: Path) -> dict:
-    last = json.loads((out / "last" / "trainer_state.json").read_text())
-    best = json.loads((out / "best" / "trainer_state.json").read_text())
-    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    return {"training_minutes": last["elapsed"] / 60, "steps": last["step"], "best_step": best["step"],
-            "validations": [{"step": m["step"], "loss": m["val_loss"], "exact": m["val_exact"]}
-                            for m in metrics if "val_exact" in m]}
 
 
 def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
@@ -83,7 +70,8 @@ def scored(name: str, out: Path, command: str) -> dict:
     captioner = recur.load(out)
     config = json.loads((checkpoint_folder(out) / "config.json").read_text())
     splits = caption_task.held_out(config)
-    row = {"model": name, "flags": ROWS[name], "command": command, **training_record(out)}
+    row = {"model": name, "flags": ROWS[name], "command": command,
+           **training_record(out, {"loss": "val_loss", "exact": "val_exact"})}
     for split, beam in (("val", 5), ("test", 5), ("test", 1)):
         captioner.beam = beam
         row[f"{split}_beam{beam}"] = captioner.evaluate(splits[split].data)

@@ -35,10 +35,10 @@ from recur.data.midi_file import write_midi
 from recur.data.piano_roll import SETS, read_piano_rolls, set_path
 from recur.generate.music_audio import audio_unavailable, render_wav
 from recur.machine import machine_info
-from recur.tasks import music as music_task
+from recur.tasks import held_out_scores
 from recur.viz.piano_roll_plot import plot_piano_roll
 from results_file import write_results
-from row_runner import row_benchmark, row_folders
+from row_runner import recur_command, row_benchmark, row_folders, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -56,18 +56,6 @@ PUBLISHED = {  # ../shared/data/SOURCES.md, "Polyphonic music, test NLL per time
 PRIME_STEPS, SAMPLE_STEPS = 16, 32
 
 
-def recur_command() -> list[str]:
-    return [sys.executable, "-m", "recur.cli"]
-
-
-def training_record(out: Path) -> dict:
-    last = json.loads((out / "last" / "trainer_state.json").read_text())
-    best = json.loads((out / "best" / "trainer_state.json").read_text())
-    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    return {"training_minutes": last["elapsed"] / 60, "steps": last["step"], "best_step": best["step"],
-            "validations": [{"step": m["step"], "nll": m["val_loss"]} for m in metrics if "val_loss" in m]}
-
-
 def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
     """One row, in its own process: train (unless ``best/`` exists), score, write ``out.json``."""
     minutes *= MINUTES_FACTOR[name.split(",")[0]]
@@ -78,7 +66,7 @@ def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
             subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True)
     torch.set_num_threads(threads)
     row = {"model": name, "set": name.split(",")[0], "flags": ROWS[name], "command": "recur " + " ".join(command),
-           **training_record(out), **recur.held_out_scores(out)}
+           **training_record(out, {"nll": "val_loss"}), **held_out_scores(out)}
     write_results(row, out.with_suffix(".json"))
 
 

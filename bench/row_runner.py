@@ -18,6 +18,23 @@ from pathlib import Path
 from results_file import add_markdown_option, saved_rows
 
 
+def recur_command() -> list[str]:
+    """``recur`` in this interpreter, for a row's training process."""
+    return [sys.executable, "-m", "recur.cli"]
+
+
+def training_record(out: Path, metrics: dict[str, str]) -> dict:
+    """What a row's training did: minutes, steps, the step of ``best/``, and each validation's
+    ``metrics`` (``{name in the row: key in metrics.jsonl}``)."""
+    last = json.loads((out / "last" / "trainer_state.json").read_text())
+    best = json.loads((out / "best" / "trainer_state.json").read_text())
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    first = next(iter(metrics.values()))
+    return {"training_minutes": last["elapsed"] / 60, "steps": last["step"], "best_step": best["step"],
+            "validations": [{"step": m["step"], **{name: m[key] for name, key in metrics.items()}}
+                            for m in lines if first in m]}
+
+
 def row_arguments(parser: argparse.ArgumentParser, rows, minutes: float, runs: str, out: Path) -> None:
     parser.add_argument("--minutes", type=float, default=minutes, help="training minutes per model")
     parser.add_argument("--threads", type=int, default=1)

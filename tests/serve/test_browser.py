@@ -2,6 +2,7 @@
 chromedriver; nothing is downloaded): generate text and watch it arrive, then paste a text into the
 cell viewer, pick a unit and see the colours change. Skips, saying what is missing, without them."""
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -54,6 +55,20 @@ def serve(charlm):
 @pytest.fixture
 def served(serve):
     return serve()
+
+
+@contextlib.contextmanager
+def serving(app):
+    """The real server over ``app`` on a free loopback port, in a thread; yields its URL."""
+    sock = listen("127.0.0.1", 0)
+    server = server_for(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def text_of(driver, element_id: str) -> str:
@@ -124,12 +139,8 @@ def test_translate_in_the_page_and_see_the_attention(browser, tiny_translator_di
     from recur.serve.translation import create_translation_app
 
     translator = recur.load(tiny_translator_dir)
-    sock = listen("127.0.0.1", 0)
-    server = server_for(create_translation_app(translator, "reverser"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        browser.get(url_of(sock))
+    with serving(create_translation_app(translator, "reverser")) as url:
+        browser.get(url)
         assert browser.title == "recur serve: reverser" and "de → en" in text_of(browser, "about")
         browser.find_element(By.ID, "text").send_keys("2 7 1 8")
         browser.find_element(By.ID, "translate").click()
@@ -143,9 +154,6 @@ def test_translate_in_the_page_and_see_the_attention(browser, tiny_translator_di
         browser.find_element(By.ID, "text").clear()
         browser.find_element(By.ID, "translate").click()
         WebDriverWait(browser, 10).until(lambda d: "empty" in text_of(d, "status"))
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_compose_music_in_the_page_and_hear_it(browser, tiny_music_dir):
@@ -158,12 +166,8 @@ def test_compose_music_in_the_page_and_hear_it(browser, tiny_music_dir):
     from recur.serve.music import create_music_app
 
     composer = recur.load(tiny_music_dir)
-    sock = listen("127.0.0.1", 0)
-    server = server_for(create_music_app(composer, "chords"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        browser.get(url_of(sock))
+    with serving(create_music_app(composer, "chords")) as url:
+        browser.get(url)
         assert browser.title == "recur serve: chords" and "bernoulli output" in text_of(browser, "about")
         browser.find_element(By.ID, "steps").clear()
         browser.find_element(By.ID, "steps").send_keys("12")
@@ -184,6 +188,3 @@ def test_compose_music_in_the_page_and_hear_it(browser, tiny_music_dir):
         browser.find_element(By.ID, "steps").send_keys("100000")
         browser.find_element(By.ID, "compose").click()
         WebDriverWait(browser, 10).until(lambda d: "steps must be" in text_of(d, "status"))
-    finally:
-        server.should_exit = True
-        thread.join(10)
