@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from recur.train.run_log import read_sessions
 from results_file import add_markdown_option, saved_rows
 
 
@@ -24,13 +25,13 @@ def recur_command() -> list[str]:
 
 
 def training_record(out: Path, metrics: dict[str, str]) -> dict:
-    """What a row's training did: minutes, steps, the step of ``best/``, and each validation's
-    ``metrics`` (``{name in the row: key in metrics.jsonl}``)."""
+    """What a row's training did: each session's command line (a resumed run has two), minutes, steps,
+    the step of ``best/``, and each validation's ``metrics`` (``{name in the row: key in metrics.jsonl}``)."""
     last = json.loads((out / "last" / "trainer_state.json").read_text())
     best = json.loads((out / "best" / "trainer_state.json").read_text())
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     first = next(iter(metrics.values()))
-    return {"training_minutes": last["elapsed"] / 60, "steps": last["step"], "best_step": best["step"],
+    return {"sessions": [s.get("command") for s in read_sessions(out)], "training_minutes": last["elapsed"] / 60, "steps": last["step"], "best_step": best["step"],
             "validations": [{"step": m["step"], **{name: m[key] for name, key in metrics.items()}}
                             for m in lines if first in m]}
 
