@@ -6,7 +6,7 @@ training at ``--threads`` each; two rows at a time, each trained and then scored
 
     SET, bernoulli    an LSTM with 88 independent Bernoulli outputs (Bai et al. 2018's LSTM baseline)
     SET, nade         the same LSTM setting the biases of a NADE over the keys (RNN-NADE)
-    jsb, bernoulli, 128 units / variational dropout   two more tries at the Bernoulli target on JSB
+    jsb, bernoulli, variational dropout / nottingham, bernoulli, 512 units   more tries at the Bernoulli targets
 
 and, counted here in seconds, ``SET, key frequencies``: each key sounding with its frequency in the
 training steps, independently and with no memory (the floor every model must clear).
@@ -56,9 +56,11 @@ def flags(**changes: str) -> list[str]:
 
 OUTPUTS = {"bernoulli": {"output": "bernoulli"}, "nade": {"output": "nade", "nade_hidden": "150"}}
 ROWS = {f"{name}, {output}": ["--set", name, *flags(**changes)] for name in SETS for output, changes in OUTPUTS.items()}
-ROWS.update({  # two more tries at the Bernoulli target on JSB, where the default overfits after ~1,600 steps
-    "jsb, bernoulli, 128 units": ["--set", "jsb", *flags(hidden="128", output="bernoulli")],
+ROWS.update({  # more tries at the Bernoulli targets: JSB overfits the default after ~1,600 steps, Nottingham
+    # (13 times the steps) levels off under it
     "jsb, bernoulli, variational dropout": ["--set", "jsb", *flags(recurrent_dropout="0.25", output="bernoulli")],
+    "nottingham, bernoulli, 512 units": ["--set", "nottingham", *flags(hidden="512", dropout="0.3",
+                                                                       output="bernoulli")],
 })
 PUBLISHED = {  # ../shared/data/SOURCES.md, "Polyphonic music, test NLL per time step", with its status
     "TCN (Bai et al. 2018)": {"jsb": (8.10, "confirmed"), "nottingham": (3.07, "confirmed")},
