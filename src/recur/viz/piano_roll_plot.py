@@ -26,7 +26,7 @@ def plot_piano_roll(path: str | Path, roll: np.ndarray, step_seconds: float, pri
     if primed:
         axis.axvspan(0, primed * step_seconds, color="tab:blue", alpha=0.12, lw=0)
         axis.axvline(primed * step_seconds, color="tab:blue", lw=1)
-        axis.text(primed * step_seconds / 2, LOWEST + high + 0.5, "prime", color="tab:blue", ha="center", va="bottom",
+        axis.text(primed * step_seconds / 2, LOWEST + high, "prime", color="tab:blue", ha="center", va="top",
                   fontsize="small")
     cs = [p for p in range(LOWEST + low, LOWEST + high + 1) if p % 12 == 0]
     axis.set_yticks(cs, [f"C{p // 12 - 1}" for p in cs])
