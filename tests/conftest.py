@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from recur.cli import main
 from recur.data import read_text
@@ -36,6 +37,23 @@ def small_text() -> str:
     """A few hundred characters of real Tiny Shakespeare, from the bundled copy."""
     from recur.assets import tiny_shakespeare
     return tiny_shakespeare().read_text(encoding="utf-8")[:6000]
+
+
+def assert_resume_is_exact(train: list[str], steps: int, folder: Path) -> None:
+    """``recur TRAIN`` for ``steps`` straight, and for half of them then ``--resume`` to all: the two
+    ``last/`` checkpoints hold the same weights, bit for bit. ``train`` is ``["train", TASK, flags...]``."""
+    assert main([*train, "--out", str(folder / "straight"), "--max-steps", str(steps)]) == 0
+    assert main([*train, "--out", str(folder / "split"), "--max-steps", str(steps // 2)]) == 0
+    assert main([*train[:2], "--out", str(folder / "split"), "--resume", "--max-steps", str(steps)]) == 0
+    straight = load_file(folder / "straight" / "last" / "model.safetensors")
+    split = load_file(folder / "split" / "last" / "model.safetensors")
+    assert straight.keys() == split.keys() and all((straight[k] == split[k]).all() for k in straight)
+
+
+@pytest.fixture
+def resume_is_exact():
+    """``resume_is_exact(train_argv, steps, folder)``: ``assert_resume_is_exact``."""
+    return assert_resume_is_exact
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from safetensors.torch import load_file
 
 from recur.cli import main
 from recur.tasks import babi
@@ -44,16 +43,10 @@ def test_a_short_run_answers_task_1_far_above_chance(task1_dir, capsys):
     assert config["model"]["dim"] == 20 and config["model"]["hops"] == 3 and config["data"]["held_out"] == 0.1
 
 
-def test_resume_is_exact(babi_data, tmp_path):
+def test_resume_is_exact(babi_data, tmp_path, resume_is_exact):
     """Across linear start's end and two halvings: 35 + 35 resumed steps give 70 straight steps' weights."""
-    flags = ["train", "babi", "--data", str(babi_data), "--task-id", "2", *AUTHORS, "--linear-start-epochs", "1",
-             "--halve-every", "1", "--eval-every", "35", "--dim", "8"]
-    assert main([*flags, "--out", str(tmp_path / "straight"), "--max-steps", "70"]) == 0
-    assert main([*flags, "--out", str(tmp_path / "split"), "--max-steps", "35"]) == 0
-    assert main(["train", "babi", "--out", str(tmp_path / "split"), "--resume", "--max-steps", "70"]) == 0
-    straight = load_file(tmp_path / "straight" / "last" / "model.safetensors")
-    split = load_file(tmp_path / "split" / "last" / "model.safetensors")
-    assert straight.keys() == split.keys() and all((straight[k] == split[k]).all() for k in straight)
+    resume_is_exact(["train", "babi", "--data", str(babi_data), "--task-id", "2", *AUTHORS, "--linear-start-epochs",
+                     "1", "--halve-every", "1", "--eval-every", "35", "--dim", "8"], 70, tmp_path)
 
 
 def test_the_authors_epoch_schedule(babi_data):
