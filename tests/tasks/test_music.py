@@ -125,3 +125,12 @@ def test_the_real_jsb_chorales_load_with_their_published_sizes(data_root):
     assert [len(pieces[s]) for s in ("train", "valid", "test")] == [229, 76, 77]
     assert [sum(map(len, pieces[s])) for s in ("train", "valid", "test")] == [13_807, 4_602, 4_725]
     assert set_path("jsb", data_root / "music" / "jsb_chorales.json").name == "jsb_chorales.json"
+
+
+def test_sampling_without_a_seed_leaves_torchs_own_generator_alone(tiny_music_dir):
+    model = load(tiny_music_dir)
+    torch.manual_seed(11)
+    expected = torch.rand(3)
+    torch.manual_seed(11)
+    model.sample(4)
+    assert torch.equal(torch.rand(3), expected)

@@ -165,7 +165,11 @@ class MusicModel(Sampler):
                seed: int | None = None) -> np.ndarray:
         """``uint8 [P + steps, 88]``: the ``P`` steps of ``prime`` (default: one opening chord of the
         training set, picked by ``seed``), then ``steps`` drawn one at a time."""
-        generator = torch.Generator().manual_seed(seed if seed is not None else int(torch.seed() % 2**63))
+        generator = torch.Generator()
+        if seed is None:
+            generator.seed()  # a fresh seed of its own; the global generator is left alone
+        else:
+            generator.manual_seed(seed)
         if prime is None:
             if not self.openings:
                 raise RecurError("this model keeps no opening chord; give a prime (--prime-from)")
