@@ -63,7 +63,8 @@ def source_name(data: MusicDataConfig) -> str:
     return data.source or f"$RECUR_DATA/{SETS[data.set][0]}"
 
 
-def training_windows(pieces: list[np.ndarray], count: int, window: int, transpose: int, seed) -> torch.Tensor:
+def training_windows(pieces: list[np.ndarray], count: int, window: int, transpose: int,
+                     seed) -> tuple[torch.Tensor, torch.Tensor]:
     """``[count, L, 88]`` windows (L = the longest drawn, at most ``window``) and their masks
     ``[count, L]`` (1 where a step is real), drawn from ``seed``."""
     rng = np.random.default_rng(seed)

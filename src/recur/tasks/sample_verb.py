@@ -11,11 +11,9 @@ from recur.tasks.spec import Sampler, Verb
 from recur.tasks.stream_lm import StreamLM
 from recur.tasks.stream_lm_verbs import TEXT_FLAGS, run_sample, sample_arguments
 
-SHARED_FLAGS = ("length", "temperature", "seed")  # read by every kind
-
-
 def arguments(parser) -> None:
-    sample_arguments(parser.add_argument_group("text models (charlm, wordlm) and all models"))
+    sample_arguments(parser.add_argument_group("text models (charlm, wordlm); --length, --temperature and --seed "
+                                               "serve every kind"))
     music_sample_arguments(parser.add_argument_group("music models"))
 
 
