@@ -5,6 +5,7 @@ import gzip
 import json
 import os
 import random
+import warnings
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,15 @@ def small_text() -> str:
     """A few hundred characters of real Tiny Shakespeare, from the bundled copy."""
     from recur.assets import tiny_shakespeare
     return tiny_shakespeare().read_text(encoding="utf-8")[:6000]
+
+
+def starlette_test_client() -> type:
+    """Starlette's ``TestClient``, imported without its warning that Starlette 1.x prefers httpx2
+    (httpx still works): the one import every serve test uses."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    return TestClient
 
 
 def assert_resume_is_exact(train: list[str], steps: int, folder: Path) -> None:

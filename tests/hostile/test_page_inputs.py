@@ -4,16 +4,14 @@ a 200 that breaks off. Starlette's TestClient re-raises any fault of the server'
 would have ended in a 500 fails here with its traceback."""
 
 import json
-import warnings
 
 import pytest
 
 import recur
+from tests.conftest import starlette_test_client
 from recur.serve.app import create_app
 
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClient; httpx still works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+TestClient = starlette_test_client()
 
 GENERATE, CELLS = "/api/generate", "/api/cells"
 DEEP = "[" * 3000 + "]" * 3000

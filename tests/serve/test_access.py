@@ -2,7 +2,6 @@
 Host check on loopback only, the warning off loopback, and host names checked before any lookup."""
 
 import socket
-import warnings
 
 import pytest
 
@@ -12,10 +11,9 @@ from recur.serve import server
 from recur.serve.access import allowed_hosts, check_token, exposure_warning, is_loopback
 from recur.serve.app import create_app
 from recur.serve.server import family_of
+from tests.conftest import starlette_test_client
 
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClient; httpx still works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+TestClient = starlette_test_client()
 
 TOKEN = "s3cret-token-for-tests"
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import urllib.request
-import warnings
 
 import pytest
 import torch
@@ -21,10 +20,9 @@ from recur.serve.app import create_app
 from recur.serve.limits import Limits
 from recur.tasks.wordlm import WordLM
 from recur.viz.cells_html import cells_data
+from tests.conftest import starlette_test_client
 
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClient; httpx still works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+TestClient = starlette_test_client()
 
 PASTED = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
 

@@ -4,19 +4,17 @@ requests refused as JSON naming the field."""
 
 import base64
 import io
-import warnings
 
 import pytest
 
 import recur
+from tests.conftest import starlette_test_client
 from recur.data.midi_file import read_midi
 from recur.data.piano_roll import pitches
 from recur.generate.music_audio import audio_unavailable
 from recur.serve.music import create_music_app
 
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClient; httpx still works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+TestClient = starlette_test_client()
 
 
 @pytest.fixture(scope="module")

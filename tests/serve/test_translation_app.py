@@ -1,16 +1,14 @@
 """``recur serve`` over a translation model, through Starlette's TestClient: the page, a translation
 with its attention grid, the same answer as ``recur translate``, and bad requests refused as JSON."""
 
-import warnings
 
 import pytest
 
 import recur
+from tests.conftest import starlette_test_client
 from recur.serve.translation import create_translation_app
 
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its TestClient; httpx still works
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
+TestClient = starlette_test_client()
 
 
 @pytest.fixture(scope="module")
