@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import html
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +25,7 @@ from recur.data.piano_roll import pitches
 from recur.generate.music_audio import audio_unavailable, render_wav
 from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, read_json, worker_lifespan
 from recur.serve.limits import MUSIC_SECONDS, Limits, parse_music
-from recur.viz.cells_html import script_json
+from recur.serve.page import filled_page
 
 MUSIC_POLICY = PAGE_POLICY + "; media-src blob:"  # the WAV plays from a blob: URL made in the page
 
@@ -108,8 +107,7 @@ $("compose-form").addEventListener("submit", async event => {
 
 
 def music_page(info: dict) -> str:
-    head, tail = PAGE.split("@@INFO@@")
-    return head.replace("@@TITLE@@", html.escape(info["name"])) + script_json(info) + tail
+    return filled_page(PAGE, info)
 
 
 def composed(composer, steps: int, temperature: float, seed: int | None) -> dict:

@@ -137,7 +137,13 @@ $("cells-form").addEventListener("submit", async event => {{
 """
 
 
+def filled_page(template: str, info: dict) -> str:
+    """A page template with ``info`` as its JSON data (at ``@@INFO@@``) and ``info["name"]`` as its
+    title (at ``@@TITLE@@``): the one way every ``recur serve`` page is made."""
+    head, tail = template.split("@@INFO@@")  # the title goes only into the part before the data
+    return head.replace("@@TITLE@@", html.escape(info["name"])) + script_json(info) + tail
+
+
 def playground_page(info: dict) -> str:
     """The page's HTML for a model described by ``info`` (see ``app.model_info``)."""
-    head, tail = PAGE.split("@@INFO@@")  # the title goes only into the part before the data
-    return head.replace("@@TITLE@@", html.escape(info["name"])) + script_json(info) + tail
+    return filled_page(PAGE, info)

@@ -9,7 +9,6 @@ weight). Self-contained like the playground page (``page.py``); the same guards 
 from __future__ import annotations
 
 import asyncio
-import html
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from starlette.routing import Route
 
 from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, read_json, worker_lifespan
 from recur.serve.limits import MAX_BEAM, SENTENCE_CHARS, Limits, parse_translate
-from recur.viz.cells_html import script_json
+from recur.serve.page import filled_page
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>recur serve: @@TITLE@@</title>
@@ -92,8 +91,7 @@ $("translate-form").addEventListener("submit", async event => {
 
 
 def translation_page(info: dict) -> str:
-    head, tail = PAGE.split("@@INFO@@")
-    return head.replace("@@TITLE@@", html.escape(info["name"])) + script_json(info) + tail
+    return filled_page(PAGE, info)
 
 
 def create_translation_app(translator, name: str = "model", limits: Limits = Limits(),

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from recur.checks import check_config
-from recur.data.piano_roll import KEYS, LOWEST, SETS, read_piano_rolls, set_path, transposed
+from recur.data.piano_roll import KEYS, LOWEST, SETS, piece_roll, pitches, read_piano_rolls, set_path, transposed
 from recur.errors import RecurError
 from recur.models.polyphonic import PolyphonicConfig, PolyphonicRNN
 from recur.modes import evaluation_mode
@@ -121,7 +121,7 @@ def pooled_nll(model: PolyphonicRNN, pieces: list[np.ndarray], device: torch.dev
 
 def opening_chords(pieces: list[np.ndarray]) -> list[list[int]]:
     """The distinct first time steps of ``pieces``, as MIDI pitches (silent openings left out)."""
-    seen = {tuple(int(k) + LOWEST for k in np.flatnonzero(p[0])) for p in pieces}
+    seen = {tuple(chord) for chord in pitches(np.stack([p[0] for p in pieces]))}
     return [list(chord) for chord in sorted(seen) if chord]
 
 
@@ -175,8 +175,7 @@ class MusicModel(Sampler):
             if not self.openings:
                 raise RecurError("this model keeps no opening chord; give a prime (--prime-from)")
             chord = self.openings[int(torch.randint(len(self.openings), (1,), generator=generator))]
-            prime = np.zeros((1, KEYS), dtype=np.uint8)
-            prime[0, [p - LOWEST for p in chord]] = 1
+            prime = piece_roll([chord], "an opening chord")
         if prime.ndim != 2 or prime.shape[1] != KEYS or len(prime) == 0:
             raise RecurError(f"a prime is a piano roll [steps >= 1, {KEYS}], got {list(prime.shape)}")
         rows = [torch.as_tensor(prime, dtype=torch.float32)]
