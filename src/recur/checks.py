@@ -164,14 +164,16 @@ def number_flag(kind: type, **limits):
     return parse
 
 
-def output_file(suffix: str):
-    """An argparse ``type`` for a picture or page to write: a file name ending in ``suffix`` (the
-    format written, so ``.jpg`` never silently gets PNG bytes), not an existing folder."""
+def output_file(*suffixes: str):
+    """An argparse ``type`` for a picture or page to write: a file name ending in one of ``suffixes``
+    (the format written, so ``.jpg`` never silently gets PNG bytes), not an existing folder."""
+    named = " or ".join(suffixes)
+
     def parse(text: str) -> str:
         if Path(text).is_dir():
-            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {suffix} file to write")
-        if Path(text).suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"expected a file name ending in {suffix} (the format written), "
+            raise argparse.ArgumentTypeError(f"{text} is a folder; name a {named} file to write")
+        if Path(text).suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"expected a file name ending in {named} (the format written), "
                                              f"got {text!r}")
         return text
     return parse

@@ -128,7 +128,7 @@ def opening_chords(pieces: list[np.ndarray]) -> list[list[int]]:
 class MusicModel(Sampler):
     """A trained polyphonic model: ``evaluate`` pieces (pooled NLL), ``sample`` new ones."""
 
-    item_name = "steps"
+    item_name, kind = "steps", "music"
 
     def __init__(self, model: PolyphonicRNN, data: MusicDataConfig, openings: list[list[int]]):
         self.model, self.data, self.openings = model, data, openings

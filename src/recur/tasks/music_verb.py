@@ -15,11 +15,10 @@ from recur.generate.music_audio import render_wav
 from recur.viz.piano_roll_plot import plot_piano_roll
 
 DEFAULT_STEPS, MAX_STEPS = 128, 100_000
-MUSIC_FLAGS = ("out", "wav", "png", "prime_from", "prime_steps")  # the flags only music reads
+MUSIC_FLAGS = ("out", "wav", "png", "prime_from", "prime_steps")  # the flags a music model reads (--out is shared)
 
 
 def music_sample_arguments(group) -> None:
-    group.add_argument("--out", type=output_file(".mid"), metavar="MID", help="music: the MIDI file to write")
     group.add_argument("--wav", type=output_file(".wav"), metavar="WAV",
                        help="music: also render it as audio (FluidSynth and a General MIDI soundfont: apt install "
                             "fluidsynth timgm6mb-soundfont)")
@@ -39,7 +38,7 @@ def prime_piece(model, spec: str):
 
 
 def run_music_sample(model, args) -> int:
-    if not args.out:
+    if not args.out or Path(args.out).suffix.lower() != ".mid":
         raise RecurError("a music model writes MIDI: give --out piece.mid (and --wav piece.wav, --png roll.png)")
     if args.prime_steps is not None and not args.prime_from:
         raise RecurError("--prime-steps applies to --prime-from")

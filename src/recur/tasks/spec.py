@@ -55,7 +55,9 @@ class ReadyModel(Protocol):
 
 class Sampler:
     """What ``recur sample`` serves: a ready model that writes something new (a language model's
-    text, a music model's piece)."""
+    text, a music model's piece, a stroke model's drawings). ``kind`` names which
+    (``recur.tasks.sample_verb.KINDS``)."""
+    kind: str
 
 
 @dataclass(frozen=True)

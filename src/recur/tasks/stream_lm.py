@@ -95,7 +95,7 @@ class StreamLM(Sampler):
     ``precision`` is the generation engine's weight format (``fp32``, ``bf16``, ``int8``; see
     ``recur.generate.engine``); evaluation always runs the model as trained."""
 
-    unit = "token"
+    unit, kind = "token", "text"
 
     def __init__(self, model: LanguageModel, vocab, precision: str = "fp32"):
         self.model, self.vocab, self.precision = model, vocab, precision
