@@ -8,6 +8,7 @@ import random
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -214,3 +215,39 @@ def small_sst(data_root, tmp_path):
         data = text.encode("utf-8")
         target.write_bytes(gzip.compress(data) if relative.endswith(".gz") else data)
     return folder
+
+
+TINY_STROKES = ["--hidden", "32", "--layers", "1", "--mixtures", "3", "--batch-size", "16", "--lr", "1e-2",
+                "--schedule", "constant"]
+
+
+def write_stroke_set(path: Path, sizes=(60, 12, 12), seed: int = 0) -> Path:
+    """A stroke-3 npz in the sets' layout whose drawings are staircases: two steps right, one step
+    down, over and over, then the pen lifts; the step's size differs per drawing (6, 10 or 16) with
+    ±1 of jitter. After a step right, what comes next (right or down) depends on the point before
+    it too: only a model with memory predicts it."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, count in zip(("train", "valid", "test"), sizes):
+        drawings = []
+        for _ in range(count):
+            size, n = int(rng.choice([6, 10, 16])), int(rng.integers(8, 20))
+            points = [(0, 0, 0)] + [((size, 0) if t % 3 < 2 else (0, size)) + (0,) for t in range(n)]
+            drawing = np.array(points, dtype=np.int16)
+            drawing[1:, :2] += rng.integers(-1, 2, size=(n, 2)).astype(np.int16)
+            drawing[-1, 2] = 1
+            drawings.append(drawing)
+        arrays[f"{split}_points"] = np.concatenate(drawings)
+        arrays[f"{split}_offsets"] = np.cumsum([0] + [len(d) for d in drawings]).astype(np.int64)
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_strokes_dir(tmp_path_factory) -> Path:
+    """A tiny stroke model that has learned the staircases, for the tests that only read it."""
+    root = tmp_path_factory.mktemp("strokes")
+    out = root / "run"
+    assert main(["train", "strokes", "--data", str(write_stroke_set(root / "stairs.npz")), "--out", str(out),
+                 *TINY_STROKES, "--max-steps", "300", "--eval-every", "150"]) == 0
+    return out

@@ -109,22 +109,23 @@ class StrokeMDN(nn.Module):
     def __init__(self, config: StrokeConfig):
         super().__init__()
         self.config = config
-        if config.memory == "rnn":
-            self.rnn = config.build_encoder(POINT)
-            width = self.rnn.output_size
-        elif config.memory == "previous":
+        if config.memory in ("rnn", "previous"):
             self.previous = nn.Sequential(nn.Linear(POINT, config.hidden), nn.Tanh())
             width = config.hidden
-        else:
+        if config.memory == "rnn":
+            self.rnn = config.build_encoder(POINT)
+            width += self.rnn.output_size
+        if config.memory == "none":
             width = 1  # a constant input: the read-out's bias alone is the mixture
         self.drop = nn.Dropout(config.dropout)
         self.out = nn.Linear(width, 1 + 6 * config.mixtures)
 
     def forward(self, points: torch.Tensor, state=None):
-        if self.config.memory == "rnn":
-            features, state = self.rnn(points, state)
-        elif self.config.memory == "previous":
-            features = self.previous(points)
-        else:
+        if self.config.memory == "none":
             features = points.new_zeros(*points.shape[:-1], 1)
+        else:
+            features = self.previous(points)
+        if self.config.memory == "rnn":
+            remembered, state = self.rnn(points, state)
+            features = torch.cat([remembered, features], dim=-1)
         return self.out(self.drop(features)), state

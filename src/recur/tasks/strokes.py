@@ -12,8 +12,9 @@ predicted point, pooled over every drawing of the split, in nats:
 reported with its two parts, the offset's density and the pen's Bernoulli. In raw data units the
 offset part is larger by ``2 log(scale)``; comparisons within one set are unaffected.
 
-Training reads ``--batch-size`` whole drawings each step, drawn uniformly from the seed
-``[data_seed, step]`` (a resumed run sees exactly what a straight one would). Validation (and
+Training reads ``--batch-size`` whole drawings each step, neighbours in length order from a start
+drawn by the seed ``[data_seed, step]`` (little padding; a resumed run sees exactly what a straight
+one would). Validation (and
 ``best/``) is the NLL on ``valid``; ``recur eval`` scores ``valid`` and ``test``. Sampling starts
 from the first point of a training drawing and runs for the length of another, both drawn by the
 seed (config.json keeps the first points and the lengths' histogram, so a model samples without
@@ -193,6 +194,7 @@ class StrokeTask:
         self.model_config, self.data = config, data
         self.train_drawings, self.valid = drawings["train"], drawings["valid"]
         self.stats = stats or DrawingStats.of(self.train_drawings)
+        self.by_length = np.argsort([len(d) for d in self.train_drawings], kind="stable")
         self.model = StrokeMDN(config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * 30  # updated each step to the points it predicted
@@ -202,12 +204,18 @@ class StrokeTask:
         self.device = torch.device(device)
 
     def train_loss(self) -> torch.Tensor:
-        rng = np.random.default_rng([self.data.data_seed, self.steps])
-        chosen = rng.integers(0, len(self.train_drawings), size=self.data.batch_size)
-        points, mask = padded([self.train_drawings[i] for i in chosen], self.stats.scale)
+        points, mask = padded([self.train_drawings[i] for i in self.batch_indices()], self.stats.scale)
         offset, pen, count = summed_nll(self.model, points.to(self.device), mask.to(self.device))
         self.steps, self.items_per_step = self.steps + 1, count
         return (offset + pen) / max(count, 1)
+
+    def batch_indices(self) -> np.ndarray:
+        """The drawings of this step: ``batch_size`` neighbours in length order from a start drawn by
+        ``[data_seed, step]`` (like lengths together, so little of a batch is padding)."""
+        rng = np.random.default_rng([self.data.data_seed, self.steps])
+        size = min(self.data.batch_size, len(self.by_length))
+        start = int(rng.integers(0, len(self.by_length) - size + 1))
+        return self.by_length[start : start + size]
 
     def evaluate(self) -> dict[str, float]:
         scores = pooled_nll(self.model, self.valid, self.stats.scale, self.device)
