@@ -39,6 +39,8 @@ def test_evaluating_a_file_that_holds_no_test_split(refused, tiny_strokes_dir, t
 
 
 @pytest.mark.parametrize("drawing", [None, {"scale": -1, "starts": [[0, 0, 0]], "lengths": [0, 1]},
+                                     {"scale": 1, "starts": [["a", 0, 0]], "lengths": [1]},
+                                     {"scale": 1, "starts": [[0, 0, 0]], "lengths": [0.5]},
                                      {"scale": 1, "starts": [], "lengths": [1]},
                                      {"scale": 1, "starts": [[0, 0]], "lengths": [1]}, "big"])
 def test_an_edited_config_is_refused(refused, tiny_strokes_dir, tmp_path, drawing):

@@ -12,9 +12,9 @@ predicted point, pooled over every drawing of the split, in nats:
 reported with its two parts, the offset's density and the pen's Bernoulli. In raw data units the
 offset part is larger by ``2 log(scale)``; comparisons within one set are unaffected.
 
-Training reads ``--batch-size`` whole drawings each step, neighbours in length order from a start
-drawn by the seed ``[data_seed, step]`` (little padding; a resumed run sees exactly what a straight
-one would). Validation (and
+Training reads ``--batch-size`` whole drawings each step: neighbours in length order (little
+padding; drawings of one length shuffled once, so a batch is not one character's) from a start drawn
+by the seed ``[data_seed, step]`` (a resumed run sees exactly what a straight one would). Validation (and
 ``best/``) is the NLL on ``valid``; ``recur eval`` scores ``valid`` and ``test``. Sampling starts
 from the first point of a training drawing and runs for the length of another, both drawn by the
 seed (config.json keeps the first points and the lengths' histogram, so a model samples without
@@ -38,7 +38,7 @@ from recur.tasks.sample_verb import SAMPLE
 from recur.tasks.spec import HeldOut, Sampler, TaskSpec, saved_model_config
 
 EVAL_DRAWINGS, MAX_STARTS = 256, 1000
-TRAINING = {"lr": 1e-3, "clip": 1.0, "eval_every": 500}
+TRAINING = {"lr": 1e-3, "clip": 10.0, "eval_every": 500}  # a narrow component makes gradients of norm 100+: clipped to 1, learning crawls
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,11 @@ class DrawingStats:
         stats = config.get("drawing")
         try:
             made = cls(**stats)
-            ok = (made.scale > 0 and np.isfinite(made.scale) and len(made.starts) > 0
-                  and all(len(s) == 3 for s in made.starts) and sum(made.lengths) > 0
-                  and min(made.lengths) >= 0)
-        except (TypeError, ValueError):
+            number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)  # noqa: E731
+            ok = (number(made.scale) and made.scale > 0 and len(made.starts) > 0
+                  and all(isinstance(s, list) and len(s) == 3 and all(map(number, s)) for s in made.starts)
+                  and all(isinstance(n, int) and n >= 0 for n in made.lengths) and sum(made.lengths) > 0)
+        except TypeError:
             ok = False
         if not ok:
             raise RecurError("config.json: \"drawing\" is not {scale > 0, starts: [[dx, dy, pen], ...], "
@@ -161,6 +162,8 @@ class StrokeModel(Sampler):
         point, then points drawn one at a time (``n`` = ``length``, or a training drawing's length)."""
         if temperature <= 0:
             raise RecurError("--temperature must be above 0 for strokes (the mixture is sampled)")
+        if count < 1:
+            raise RecurError(f"{count} drawings: sample at least one")
         generator = torch.Generator()
         if seed is None:
             generator.seed()  # a fresh seed of its own; the global generator is left alone
@@ -177,7 +180,8 @@ class StrokeModel(Sampler):
             state, x = None, points[0][:, None].to(self.device)
             for _ in range(max(ns) - 1):
                 raw, state = self.model(x, state)
-                x = sample_point(mixture(raw[:, -1], bias, temperature), generator).cpu()
+                x = sample_point(mixture(raw[:, -1], bias, temperature),
+                                 generator if self.device.type == "cpu" else None).cpu()
                 points.append(x)
                 x = x[:, None].to(self.device)
         drawn = (torch.stack(points, dim=1) * scale).numpy()
@@ -194,7 +198,8 @@ class StrokeTask:
         self.model_config, self.data = config, data
         self.train_drawings, self.valid = drawings["train"], drawings["valid"]
         self.stats = stats or DrawingStats.of(self.train_drawings)
-        self.by_length = np.argsort([len(d) for d in self.train_drawings], kind="stable")
+        ties = np.random.default_rng(data.data_seed).random(len(self.train_drawings))
+        self.by_length = np.lexsort((ties, [len(d) for d in self.train_drawings]))  # by length, ties shuffled
         self.model = StrokeMDN(config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * 30  # updated each step to the points it predicted
@@ -211,7 +216,8 @@ class StrokeTask:
 
     def batch_indices(self) -> np.ndarray:
         """The drawings of this step: ``batch_size`` neighbours in length order from a start drawn by
-        ``[data_seed, step]`` (like lengths together, so little of a batch is padding)."""
+        ``[data_seed, step]``. Drawings of one length are in an order shuffled once by ``data_seed``,
+        so a batch holds drawings of like length (little padding) but not of one character."""
         rng = np.random.default_rng([self.data.data_seed, self.steps])
         size = min(self.data.batch_size, len(self.by_length))
         start = int(rng.integers(0, len(self.by_length) - size + 1))
