@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recur.errors import RecurError
-from recur.tasks import babi, caption, charlm, classify, forecast, music, ntm_copy, ntm_recall, ntm_repeat_copy, translate, wordlm
+from recur.tasks import babi, caption, charlm, classify, forecast, music, ntm_copy, ntm_recall, ntm_repeat_copy, speech, strokes, translate, wordlm
 from recur.tasks.spec import TaskSpec
 from recur.train import checkpoint
 
@@ -23,6 +23,8 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
     translate.SPEC,
     caption.SPEC,
     music.SPEC,
+    strokes.SPEC,
+    speech.SPEC,
 )}
 
 
