@@ -24,8 +24,6 @@ is drawn into ``docs/caption_attention.png``.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import torch
@@ -40,7 +38,7 @@ from recur.tasks import caption as caption_task
 from recur.tasks import checkpoint_folder
 from recur.viz.caption_attention import plot_caption_attention
 from results_file import write_results
-from row_runner import recur_command, row_benchmark, row_folders, training_record
+from row_runner import row_benchmark, row_folders, train_row, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -59,9 +57,7 @@ def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
     """One row, in its own process: train (unless ``best/`` exists), score, write ``out.json``."""
     command = ["train", "caption", "--out", str(out), "--minutes", str(minutes), "--threads", str(threads),
                *ROWS[name]]
-    if not (out / "best").exists():
-        with open(out.with_suffix(".log"), "w") as log:
-            subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True)
+    train_row(out, command)
     torch.set_num_threads(threads)
     write_results(scored(name, out, "recur " + " ".join(command)), out.with_suffix(".json"))
 

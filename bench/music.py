@@ -22,10 +22,7 @@ test piece 0, is written to ``docs/music_sample.{mid,wav,png}``.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +36,7 @@ from recur.machine import machine_info
 from recur.tasks import held_out_scores
 from recur.viz.piano_roll_plot import plot_piano_roll
 from results_file import write_results
-from row_runner import recur_command, row_benchmark, row_folders, training_record
+from row_runner import row_benchmark, row_folders, train_row, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -76,9 +73,7 @@ def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
     minutes *= MINUTES_FACTOR[name.split(",")[0]]
     command = ["train", "music", "--out", str(out), "--minutes", f"{minutes:g}", "--threads", str(threads),
                *ROWS[name]]
-    if not (out / "best").exists():
-        with open(out.with_suffix(".log"), "w") as log:
-            subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True)
+    train_row(out, command)
     torch.set_num_threads(threads)
     row = {"model": name, "set": name.split(",")[0], "flags": ROWS[name], "command": "recur " + " ".join(command),
            **training_record(out, {"nll": "val_loss"}), **held_out_scores(out)}

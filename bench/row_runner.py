@@ -24,6 +24,14 @@ def recur_command() -> list[str]:
     return [sys.executable, "-m", "recur.cli"]
 
 
+def train_row(out: Path, command: list[str], env: dict | None = None) -> None:
+    """``recur COMMAND`` for one row, its output in ``out.log``, unless ``out/best`` exists (a rerun
+    rescores what is trained)."""
+    if not (out / "best").exists():
+        with open(out.with_suffix(".log"), "w") as log:
+            subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True, env=env)
+
+
 def training_record(out: Path, metrics: dict[str, str]) -> dict:
     """What a row's training did: each session's command line (a resumed run has two), minutes, steps,
     the step of ``best/``, and each validation's ``metrics`` (``{name in the row: key in metrics.jsonl}``)."""

@@ -25,7 +25,6 @@ A string model's own yardstick is the empty transcription: DER 1.0.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ from recur.data.audio_features import frames
 from recur.machine import machine_info
 from recur.tasks import held_out_scores
 from results_file import write_results
-from row_runner import recur_command, row_benchmark, training_record
+from row_runner import row_benchmark, train_row, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
@@ -63,10 +62,7 @@ def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
     minutes *= LONGER.get(name, MINUTES_FACTOR[kind(name)])
     command = ["train", "speech", "--out", str(out), "--minutes", f"{minutes:g}", "--threads", str(threads),
                *ROWS[name]]
-    if not (out / "best").exists():
-        with open(out.with_suffix(".log"), "w") as log:
-            subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True,
-                           env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+    train_row(out, command, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
     torch.set_num_threads(threads)
     metric = "accuracy" if kind(name) == "digit" else "der"
     row = {"model": name, "protocol": name.split(",")[0], "kind": kind(name), "flags": ROWS[name],

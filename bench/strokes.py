@@ -22,7 +22,6 @@ row: ``docs/strokes_SET.png``.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import torch
@@ -32,7 +31,7 @@ from recur.machine import machine_info
 from recur.tasks import held_out_scores
 from recur.viz.strokes_plot import write_drawings
 from results_file import write_results
-from row_runner import recur_command, row_benchmark, row_folders, training_record
+from row_runner import row_benchmark, row_folders, train_row, training_record
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -51,9 +50,7 @@ def train_and_score(name: str, out: Path, minutes: float, threads: int) -> None:
         minutes *= YARDSTICK_FACTOR
     command = ["train", "strokes", "--out", str(out), "--minutes", f"{minutes:g}", "--threads", str(threads),
                *ROWS[name]]
-    if not (out / "best").exists():
-        with open(out.with_suffix(".log"), "w") as log:
-            subprocess.run([*recur_command(), *command], stdout=log, stderr=subprocess.STDOUT, check=True)
+    train_row(out, command)
     torch.set_num_threads(threads)
     row = {"model": name, "set": name.split(",")[0], "flags": ROWS[name], "command": "recur " + " ".join(command),
            **training_record(out, {"nll": "val_loss"}), **held_out_scores(out)}

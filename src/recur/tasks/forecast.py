@@ -35,7 +35,7 @@ from recur.models.forecaster import ForecasterConfig, SequenceForecaster
 from recur.models.naive_forecasts import persistence, seasonal_naive
 from recur.modes import evaluation_mode
 from recur.tasks.forecast_verb import forecast_arguments, run_forecast
-from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, data_source, saved_model_config
 
 FEATURES = ("target", "all")
 LOSSES = {"mse": torch.nn.functional.mse_loss, "mae": torch.nn.functional.l1_loss}
@@ -200,7 +200,7 @@ class ForecastTask:
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> ForecastTask:
     """A fresh task on the series ``data_options["series"]`` (its bundled file, or the CSV ``data_path``)."""
-    source = str(Path(data_path).expanduser().resolve()) if data_path else ""
+    source = data_source(data_path)
     data = ForecastDataConfig(**data_options, source=source).resolved()
     table = series_table(data)
     train_end, _, _ = training_borders(data, table)

@@ -22,7 +22,6 @@ the data).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +32,7 @@ from recur.errors import RecurError
 from recur.models.polyphonic import PolyphonicConfig, PolyphonicRNN
 from recur.modes import evaluation_mode
 from recur.tasks.sample_verb import SAMPLE
-from recur.tasks.spec import HeldOut, Sampler, TaskSpec, saved_model_config
+from recur.tasks.spec import HeldOut, Sampler, TaskSpec, data_source, resumed_data, saved_model_config
 
 EVAL_PIECES, EVAL_ROWS = 32, 4096  # pieces run through the RNN at once; (step, piece) rows scored at once
 MAX_TRANSPOSE = 12
@@ -239,13 +238,13 @@ def checked_openings(config: dict) -> list[list[int]]:
 
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> MusicTask:
-    source = str(Path(data_path).expanduser().resolve()) if data_path else ""
+    source = data_source(data_path)
     data = MusicDataConfig(**data_options, source=source)
     return MusicTask(PolyphonicConfig(**model_options), data, pieces_of(data, ("train", "valid")))
 
 
 def resumed_task(config: dict, data_path: str | None) -> MusicTask:
-    data = MusicDataConfig(**{**config["data"], **({"source": str(Path(data_path).resolve())} if data_path else {})})
+    data = resumed_data(config, MusicDataConfig, data_path)
     return MusicTask(saved_model_config(config, PolyphonicConfig), data, pieces_of(data, ("train", "valid")))
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
 from typing import Any, Protocol
 
 from torch import nn
@@ -114,3 +115,15 @@ def saved_model_config(config: dict, config_type: type):
         raise RecurError(f"config.json: the vocabulary has {len(vocab)} entries but vocab_size is "
                          f"{model_config.vocab_size}")
     return model_config
+
+
+def data_source(data_path: str | None) -> str:
+    """The ``source`` a task's data config keeps: ``--data`` as an absolute path, or "" for the
+    task's default data (bundled or under $RECUR_DATA)."""
+    return str(Path(data_path).expanduser().resolve()) if data_path else ""
+
+
+def resumed_data(config: dict, data_type: type, data_path: str | None):
+    """The ``data_type`` of a checkpoint's config.json, with ``--data`` (if given) read instead of
+    the data it trained on."""
+    return data_type(**{**config["data"], **({"source": data_source(data_path)} if data_path else {})})

@@ -38,7 +38,7 @@ from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
 from recur.models.speech_rnn import BLANK, SpeechConfig, SpeechRNN
 from recur.modes import evaluation_mode
-from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, data_source, resumed_data, saved_model_config
 from recur.tasks.speech_verb import run_transcribe, transcribe_arguments
 from recur.train.task import Selection
 
@@ -72,7 +72,7 @@ class SpeechDataConfig:
     test_strings: int = field(default=300, metadata={"help": "ctc: test strings", "at_least": 1})
     data_seed: int = field(default=0, metadata={"help": "seeds the order of recordings and the strings",
                                                 "at_least": 0, "at_most": 2**31 - 1})
-    source: str = field(default="", metadata={"flag": False})  # the FSDD folder trained on, for resume and eval
+    source: str = field(default="", metadata={"flag": False})  # --data's FSDD folder ("" = $RECUR_DATA's), for resume and eval
 
     def __post_init__(self):
         check_config(self)
@@ -275,13 +275,13 @@ def read_parts(data: SpeechDataConfig, names=("train", "valid", "test")) -> dict
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> SpeechTask:
     """A fresh task on the FSDD folder ``data_path`` (None: ``$RECUR_DATA/speech/fsdd``)."""
-    data = SpeechDataConfig(**data_options, source=str(fsdd.fsdd_folder(data_path).resolve()))
+    data = SpeechDataConfig(**data_options, source=data_source(data_path))
     model = SpeechConfig(**model_options, input_size=data.feature_size * data.stack)
     return SpeechTask(model, data, read_parts(data, ("train", "valid")))
 
 
 def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
-    data = SpeechDataConfig(**{**config["data"], **({"source": str(Path(data_path).resolve())} if data_path else {})})
+    data = resumed_data(config, SpeechDataConfig, data_path)
     return SpeechTask(saved_model_config(config, SpeechConfig), data, read_parts(data, ("train", "valid")))
 
 
@@ -295,7 +295,8 @@ def held_out(config: dict) -> dict[str, HeldOut]:
         if output == "ctc":
             utterances = held_out_strings(utterances, data, split)
         items = "strings" if output == "ctc" else "recordings"
-        out[split] = HeldOut(utterances, f"{data.source} {split}, {protocol} ({len(utterances)} {items})")
+        out[split] = HeldOut(utterances, f"{data.source or '$RECUR_DATA/' + fsdd.FSDD_FOLDER} {split}, {protocol} "
+                                         f"({len(utterances)} {items})")
     return out
 
 

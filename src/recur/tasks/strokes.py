@@ -24,7 +24,6 @@ the data), or for ``--length`` points.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,7 +34,7 @@ from recur.errors import RecurError
 from recur.models.mdn import StrokeConfig, StrokeMDN, mixture, offset_log_density, sample_point
 from recur.modes import evaluation_mode
 from recur.tasks.sample_verb import SAMPLE
-from recur.tasks.spec import HeldOut, Sampler, TaskSpec, saved_model_config
+from recur.tasks.spec import HeldOut, Sampler, TaskSpec, data_source, resumed_data, saved_model_config
 
 EVAL_DRAWINGS, MAX_STARTS = 256, 1000
 TRAINING = {"lr": 1e-3, "clip": 10.0, "eval_every": 500}  # a narrow component makes gradients of norm 100+: clipped to 1, learning crawls
@@ -247,13 +246,13 @@ def source_name(data: StrokeDataConfig) -> str:
 
 
 def new_task(data_path: str | None, data_options: dict, model_options: dict) -> StrokeTask:
-    source = str(Path(data_path).expanduser().resolve()) if data_path else ""
+    source = data_source(data_path)
     data = StrokeDataConfig(**data_options, source=source)
     return StrokeTask(StrokeConfig(**model_options), data, drawings_of(data))
 
 
 def resumed_task(config: dict, data_path: str | None) -> StrokeTask:
-    data = StrokeDataConfig(**{**config["data"], **({"source": str(Path(data_path).resolve())} if data_path else {})})
+    data = resumed_data(config, StrokeDataConfig, data_path)
     return StrokeTask(saved_model_config(config, StrokeConfig), data, drawings_of(data), DrawingStats.checked(config))
 
 

@@ -42,7 +42,7 @@ def svg_text(drawings: list[np.ndarray], captions: list[str] | None = None, colu
     height_each = CELL + (CAPTION if captions else 0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{columns * CELL}" height="{rows * height_each}" '
              f'viewBox="0 0 {columns * CELL} {rows * height_each}">',
-             f'<rect width="100%" height="100%" fill="white"/>']
+             '<rect width="100%" height="100%" fill="white"/>']
     for i, drawing in enumerate(drawings):
         x0, y0 = (i % columns) * CELL, (i // columns) * height_each
         for stroke in fitted(drawing, CELL - 2 * MARGIN):
