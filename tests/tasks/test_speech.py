@@ -187,3 +187,34 @@ def test_the_digit_error_rate():
     assert error_rate([[1, 2, 3], [4, 5], [6]], [[1, 2, 3], [4], [7, 8]]) == pytest.approx(3 / 6)
     with pytest.raises(ValueError):
         error_rate([[]], [[1]])
+
+
+def _tone(seconds: float = 0.5) -> "fsdd.Utterance":
+    from recur.data import fsdd
+    t = np.arange(int(seconds * fsdd.RATE)) / fsdd.RATE
+    return fsdd.Utterance("tone", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), (4,))
+
+
+def test_time_masks_zero_at_most_two_spans_each_a_quarter_of_the_frames_at_most():
+    from recur.tasks.speech import SpeechDataConfig, augmented, features_of
+    data = SpeechDataConfig(time_mask=100)
+    clean = features_of(_tone(), data).numpy()
+    for seed in range(20):
+        masked = augmented(_tone(), data, np.random.default_rng(seed)).numpy()
+        zeroed = np.flatnonzero((masked == 0).all(axis=1) & ~(clean == 0).all(axis=1))
+        assert len(zeroed) <= 2 * (len(clean) // 4)
+        assert np.array_equal(masked[~np.isin(np.arange(len(clean)), zeroed)],
+                              clean[~np.isin(np.arange(len(clean)), zeroed)])
+
+
+def test_noise_is_added_at_the_drawn_signal_to_noise_ratio(monkeypatch):
+    from recur.tasks import speech
+    seen = []
+    monkeypatch.setattr(speech, "frames", lambda samples, *a: seen.append(samples) or np.zeros((4, 40), np.float32))
+    tone = _tone()
+    for seed in range(10):
+        speech.augmented(tone, speech.SpeechDataConfig(noise_snr=10), np.random.default_rng(seed))
+        noise = seen[-1] - tone.samples
+        snr = 10 * np.log10(np.mean(tone.samples.astype(np.float64) ** 2) / np.mean(noise.astype(np.float64) ** 2))
+        assert 10 - 0.5 < snr < 10 + speech.NOISE_SNR_SPAN + 0.5
+    assert len({round(float(np.std(s - tone.samples)), 6) for s in seen}) == 10  # a fresh SNR each time

@@ -3,7 +3,8 @@
 Graves et al. 2006).
 
     o_1..T = Recurrent(x_1..T)                      x_t [D] a frame, o_t [dirs*H]; bidirectional by default
-    digit:  p(y | x) = softmax(W [h_T^→ ; h_1^←] + b)   the final states, as ``SequenceClassifier`` reads them
+    digit:  p(y | x) = softmax(W z + b),  z = (1/T) Σ_t o_t            (``pool="mean"``, the default)
+                                          z = [h_T^→ ; h_1^←]          (``pool="final"``: the final states)
     ctc:    p(k | t, x) = softmax(W o_t + b)_k,   k ∈ {blank = 0, digit d = d + 1}
             p(ℓ | x) = Σ_{π ∈ B⁻¹(ℓ)} Π_t p(π_t | t, x)  (B: merge repeats, then drop blanks; the sum is
             torch.nn.functional.ctc_loss's forward-backward recursion)
@@ -23,6 +24,7 @@ from recur.models.encoder import EncoderConfig
 DIGITS = 10
 BLANK = 0  # CTC's blank; digit d is class d + 1
 OUTPUTS = ("digit", "ctc")
+POOLS = ("mean", "final")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +35,9 @@ class SpeechConfig(EncoderConfig):
     output: str = field(default="digit", metadata={
         "choices": OUTPUTS, "help": "digit: one spoken digit per recording (many to one); ctc: strings of 2-7 "
                                     "digits, transcribed with CTC"})
+    pool: str = field(default="mean", metadata={
+        "choices": POOLS, "help": "digit: read out the mean of the last layer's outputs over the frames, or the "
+                                  "final states (each direction at its end)"})
     bidirectional: bool = field(default=True, metadata={"help": "read each utterance in both directions"})
     input_size: int = field(default=40, metadata={"flag": False, "at_least": 1})  # the features' size, from the data
 
@@ -51,5 +56,10 @@ class SpeechRNN(nn.Module):
         out, state = self.rnn(frames, lengths=lengths)
         if self.config.output == "ctc":
             return self.head(self.drop(out)).log_softmax(-1)  # [B, T, dirs*H] -> [B, T, 11]
-        final = state.h[-self.rnn.directions:]  # [dirs, B, H]: the last layer, each direction at its end
-        return self.head(self.drop(final.transpose(0, 1).flatten(1)))  # [B, dirs*H] -> [B, 10]
+        if self.config.pool == "mean":
+            inside = (torch.arange(out.shape[1], device=out.device)[None] < lengths.to(out.device)[:, None])
+            z = (out * inside[..., None]).sum(1) / lengths.to(out.device)[:, None]  # [B, dirs*H], padding left out
+        else:
+            final = state.h[-self.rnn.directions:]  # [dirs, B, H]: the last layer, each direction at its end
+            z = final.transpose(0, 1).flatten(1)  # [B, dirs*H]
+        return self.head(self.drop(z))  # [B, 10]

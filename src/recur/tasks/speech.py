@@ -45,6 +45,8 @@ from recur.train.task import Selection
 EVAL_BATCH = 64
 HELD_OUT_SEED = 2**31 - 1  # the held-out strings' seed, beside data_seed: [data_seed, HELD_OUT_SEED, split]
 DEFAULT_BEAM = 8
+TIME_MASKS = 2  # spans per recording with --time-mask
+NOISE_SNR_SPAN = 30.0  # dB: --noise-snr S draws each training recording's SNR from [S, S + 30]
 TRAINING = {"eval_every": 100}
 
 
@@ -62,9 +64,15 @@ class SpeechDataConfig:
     speed_perturb: float = field(default=0.0, metadata={
         "help": "train on each recording (string) at a random speed in 1 ± this, resampled, so pitch and formants "
                 "move as another speaker's would (Ko et al. 2015)", "at_least": 0, "at_most": 0.3})
+    noise_snr: float = field(default=0.0, metadata={
+        "help": "train with white noise added at a random signal-to-noise ratio between this and this + 30 dB "
+                "(each recording or string its own); 0: none", "at_least": 0, "at_most": 60})
     freq_mask: int = field(default=0, metadata={
         "help": "train with a random band of up to this many feature channels set to 0 (SpecAugment, Park et al. "
                 "2019)", "at_least": 0, "at_most": 64})
+    time_mask: int = field(default=0, metadata={
+        "help": "train with two random spans of up to this many frames (at most a quarter of the recording each) "
+                "set to 0 (SpecAugment's time masks)", "at_least": 0, "at_most": 100})
     min_digits: int = field(default=2, metadata={"help": "ctc: the fewest digits in a string", "at_least": 1})
     max_digits: int = field(default=7, metadata={"help": "ctc: the most digits in a string", "at_least": 1,
                                                  "at_most": 50})
@@ -86,17 +94,26 @@ def features_of(utterance: fsdd.Utterance, data: SpeechDataConfig) -> torch.Tens
 
 def augmented(utterance: fsdd.Utterance, data: SpeechDataConfig, rng: np.random.Generator) -> torch.Tensor:
     """A training utterance's frames with ``data``'s augmentations drawn from ``rng``: a new speed
-    (``speed_perturb``), then a band of zeroed channels (``freq_mask``)."""
+    (``speed_perturb``), white noise at a random SNR (``noise_snr``: noise power = mean(x²) / 10^(SNR/10)),
+    then a band of zeroed channels (``freq_mask``) and two spans of zeroed frames (``time_mask``)."""
     samples = utterance.samples
     if data.speed_perturb:
         import librosa
         speed = rng.uniform(1 - data.speed_perturb, 1 + data.speed_perturb)
         samples = librosa.resample(samples, orig_sr=fsdd.RATE, target_sr=round(fsdd.RATE / speed)).astype(np.float32)
+    if data.noise_snr:
+        snr = rng.uniform(data.noise_snr, data.noise_snr + NOISE_SNR_SPAN)
+        scale = np.sqrt(np.mean(samples.astype(np.float64) ** 2) / 10 ** (snr / 10))
+        samples = (samples + rng.normal(0.0, scale, len(samples))).astype(np.float32)
     x = frames(samples, data.features, data.feature_size)
     if data.freq_mask:
         width = int(rng.integers(0, data.freq_mask + 1))
         start = int(rng.integers(0, data.feature_size - width + 1))
         x[:, start : start + width] = 0
+    for _ in range(TIME_MASKS if data.time_mask else 0):
+        width = int(rng.integers(0, min(data.time_mask, len(x) // 4) + 1))
+        start = int(rng.integers(0, len(x) - width + 1))
+        x[start : start + width] = 0
     return torch.from_numpy(stacked(x, data.stack))
 
 
@@ -209,7 +226,7 @@ class SpeechTask:
         self.items_per_step = data.batch_size
         self.steps = 0
         self.train_pool = parts["train"]
-        self.augments = bool(data.speed_perturb or data.freq_mask)
+        self.augments = bool(data.speed_perturb or data.noise_snr or data.freq_mask or data.time_mask)
         if config.output == "digit":
             self.item_name, self.selection = "recordings", Selection("accuracy", higher_is_better=True)
             self.train_feats = [] if self.augments else [features_of(u, data) for u in parts["train"]]
@@ -280,9 +297,18 @@ def new_task(data_path: str | None, data_options: dict, model_options: dict) -> 
     return SpeechTask(model, data, read_parts(data, ("train", "valid")))
 
 
+def saved_speech_config(config: dict) -> SpeechConfig:
+    """The model settings of a checkpoint's config.json; one saved before ``pool`` existed read out
+    its final states."""
+    model = config.get("model")
+    if isinstance(model, dict) and "pool" not in model:
+        config = {**config, "model": {**model, "pool": "final"}}
+    return saved_model_config(config, SpeechConfig)
+
+
 def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
     data = resumed_data(config, SpeechDataConfig, data_path)
-    return SpeechTask(saved_model_config(config, SpeechConfig), data, read_parts(data, ("train", "valid")))
+    return SpeechTask(saved_speech_config(config), data, read_parts(data, ("train", "valid")))
 
 
 def held_out(config: dict) -> dict[str, HeldOut]:
@@ -301,7 +327,7 @@ def held_out(config: dict) -> dict[str, HeldOut]:
 
 
 def untrained_model(config: dict) -> SpeechModel:
-    return SpeechModel(SpeechRNN(saved_model_config(config, SpeechConfig)), SpeechDataConfig(**config["data"]))
+    return SpeechModel(SpeechRNN(saved_speech_config(config)), SpeechDataConfig(**config["data"]))
 
 
 TRANSCRIBE = Verb("transcribe", "read the digits spoken in WAV files with a trained speech model: a JSON line per file",
