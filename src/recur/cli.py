@@ -9,6 +9,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import shlex
 import sys
 from dataclasses import fields
@@ -23,15 +24,15 @@ from recur.cli_serve import add_serve_command
 from recur.cli_viz import add_viz_command
 from recur.errors import RecurError
 from recur.machine import DEVICES, resolve_device
-from recur.tasks import TASKS, held_out_scores, load
-from recur.tasks.spec import saved_model_config
+from recur.tasks import TASKS, held_out_scores, load, untrained
 from recur.tasks.summary import run_summary, summary_text
-from recur.train import checkpoint
+from recur.train import checkpoint, distributed
 from recur.train.run_folder import refuse_a_second_start
 from recur.train.run_log import data_fingerprint, recorded_data
-from recur.train.trainer import DEFAULT_MINUTES, TrainConfig, Trainer
+from recur.train.trainer import DEFAULT_MINUTES, Progress, TrainConfig, Trainer
 
 EXIT_USER_ERROR, EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 2, 70, 130, 141
+LONG_WORD = re.compile(r"\S{200,}")  # in a refusal, cut to its first 60 characters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             args.parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:  # argparse has printed the refusal (or --help)
         return stop.code
-    args.command_line = "recur " + shlex.join(argv)
+    args.command_line, args.argv = "recur " + shlex.join(argv), argv
     try:
         return args.run(args)
     except RecurError as err:
@@ -76,13 +77,14 @@ class RecurParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         hint = self._suggestion(message)
+        message = LONG_WORD.sub(lambda word: word[0][:60] + "...", message)  # a 5,000-digit value echoed
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}{hint} (see '{self.prog} --help')\n")
 
     def _suggestion(self, message: str) -> str:
         if "invalid choice: " in message:
             typed = message.split("invalid choice: ", 1)[1].split()[0].strip("',")
         elif message.startswith("unrecognized arguments: "):
-            typed = message.split(": ", 1)[1].split()[0].split("=")[0]
+            typed = (message.split(": ", 1)[1].split() or [""])[0].split("=")[0]  # an empty argument: nothing
         else:
             return ""
         close = difflib.get_close_matches(typed, sorted(_words(self)), n=1, cutoff=0.75)
@@ -160,6 +162,9 @@ def add_train_command(sub) -> None:
                             help="where to train; auto: a CUDA GPU if there is one (default: cpu)")
         parser.add_argument("--threads", type=number_flag(int, at_least=1, at_most=256), default=None,
                             help="CPU threads for torch (default: torch's own choice, or OMP_NUM_THREADS)")
+        parser.add_argument("--nproc", type=number_flag(int, at_least=1, at_most=256), default=None,
+                            help="train on this many processes of this machine with DDP (torchrun; each takes "
+                                 "--batch-size / N rows); for several machines run torchrun yourself")
         for title, config_type in (("model", spec.ModelConfig), ("data", spec.DataConfig), ("training", TrainConfig)):
             add_config_flags(parser.add_argument_group(title), config_type,
                              spec.train_defaults if config_type is TrainConfig else None)
@@ -190,6 +195,8 @@ def run_verb(args) -> int:
 
 def run_train(args) -> int:
     spec, out = args.spec, Path(args.out)
+    if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in os.environ:
+        return distributed.launch(args.nproc, without_flag(args.argv, "--nproc"))
     train_options = given(args, TrainConfig)
     if "max_steps" in train_options and "minutes" in train_options:
         raise RecurError("give either --max-steps or --minutes, not both")
@@ -214,13 +221,31 @@ def run_train(args) -> int:
         task = spec.new_task(args.data, given(args, spec.DataConfig), given(args, spec.ModelConfig))
         data = data_fingerprint(task.config()["data"].get("source", ""))
     trainer = Trainer(task, config, out, args.command_line, device=device, data=data)
-    summary = trainer.fit(resume=args.resume)
+    try:
+        summary = trainer.fit(resume=args.resume)
+    finally:
+        distributed.stop(trainer.world)
+    if not trainer.world.is_main:  # rank 0 speaks for every rank
+        return EXIT_INTERRUPTED if summary["interrupted"] else 0
     if summary["interrupted"]:
         print(f"recur: stopped at step {summary['step']}; checkpoint saved in {out / 'last'}; "
               f"continue with: recur train {spec.name} --out {out} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(json.dumps(summary))
     return 0
+
+
+def without_flag(argv: list[str], flag: str) -> list[str]:
+    """``argv`` less ``flag`` and its value (``--flag N`` or ``--flag=N``)."""
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == flag:
+            skip = True
+        elif not item.startswith(flag + "="):
+            out.append(item)
+    return out
 
 
 FIXED_ON_RESUME = ("optimizer", "seed")  # the optimizer's moments and the RNG stream are the checkpoint's
@@ -237,12 +262,18 @@ def resume_task(args, out: Path, train_options: dict):
     config = checkpoint.read_config(last)
     if config.get("task") != spec.name:
         raise RecurError(f"{out} holds a {config.get('task')} checkpoint, not {spec.name}")
-    saved = checkpoint.read_json(last, "trainer_state").get("train_config")
+    state = checkpoint.read_json(last, "trainer_state")
+    saved = state.get("train_config")
     unknown = set(saved) - {f.name for f in fields(TrainConfig)} if isinstance(saved, dict) else set()
     if not isinstance(saved, dict) or unknown:
         problem = f"unknown training settings {', '.join(sorted(unknown))}" if unknown else "no train_config"
         raise RecurError(f"{last / 'trainer_state.json'}: {problem} in it; the checkpoint was edited or is "
                          "from another version")
+    try:  # an edited value is refused naming the file, before any data is read
+        TrainConfig(**saved)
+        Progress(**{f.name: state[f.name] for f in fields(Progress) if f.name in state})
+    except RecurError as err:
+        raise RecurError(f"{last / 'trainer_state.json'}: {err}") from None
     metadata = {f.name: f.metadata for kind in (spec.ModelConfig, spec.DataConfig) for f in fields(kind)}
     for section, options in (("model", given(args, spec.ModelConfig)), ("data", given(args, spec.DataConfig)),
                              ("training", {k: v for k, v in train_options.items() if k in FIXED_ON_RESUME})):
@@ -251,7 +282,7 @@ def resume_task(args, out: Path, train_options: dict):
             if name in recorded and recorded[name] != value:
                 raise RecurError(f"cannot change {flag_name(name, metadata.get(name))} when resuming: the "
                                  f"checkpoint has {recorded[name]!r}, given {value!r}")
-    saved_model_config(config, spec.ModelConfig)  # an edited config.json is refused before any data is read
+    untrained(last, spec, config)  # an edited config.json is refused before any data is read
     data = resumed_data(out, config, args.data)
     return spec.resumed_task(config, args.data), saved, data
 

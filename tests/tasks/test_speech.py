@@ -23,7 +23,7 @@ from recur.tasks.speech import ctc_nll
 from tests.conftest import SHARED_DATA
 
 TINY = ["--hidden", "32", "--layers", "1", "--batch-size", "16", "--lr", "5e-3", "--schedule", "constant",
-        "--dropout", "0"]
+        "--dropout", "0", "--speed-perturb", "0", "--noise-snr", "0", "--time-mask", "0", "--freq-mask", "0"]
 
 
 def small_fsdd(data_root, folder, speakers=("jackson", "theo"), indices=range(15)):
@@ -81,9 +81,9 @@ def test_a_tiny_ctc_model_learns_and_is_scored_on_strings(speech_runs, last_json
 
 
 @pytest.mark.parametrize("flags", [
-    ["--speed-perturb", "0.1", "--freq-mask", "4"],
+    ["--speed-perturb", "0.1", "--freq-mask", "4", "--noise-snr", "10", "--time-mask", "8"],
     ["--output", "ctc", "--stack", "3", "--batch-size", "4", "--valid-strings", "4", "--max-digits", "3",
-     "--speed-perturb", "0.1"],
+     "--speed-perturb", "0.1", "--noise-snr", "10", "--time-mask", "4"],
 ])
 def test_resume_is_exact(data_root, tmp_path, flags, resume_is_exact):
     folder = small_fsdd(data_root, tmp_path / "fsdd", speakers=("theo",), indices=range(12))
@@ -197,7 +197,7 @@ def _tone(seconds: float = 0.5) -> "fsdd.Utterance":
 
 def test_time_masks_zero_at_most_two_spans_each_a_quarter_of_the_frames_at_most():
     from recur.tasks.speech import SpeechDataConfig, augmented, features_of
-    data = SpeechDataConfig(time_mask=100)
+    data = SpeechDataConfig(time_mask=100, speed_perturb=0, noise_snr=0, freq_mask=0)
     clean = features_of(_tone(), data).numpy()
     for seed in range(20):
         masked = augmented(_tone(), data, np.random.default_rng(seed)).numpy()
@@ -213,7 +213,8 @@ def test_noise_is_added_at_the_drawn_signal_to_noise_ratio(monkeypatch):
     monkeypatch.setattr(speech, "frames", lambda samples, *a: seen.append(samples) or np.zeros((4, 40), np.float32))
     tone = _tone()
     for seed in range(10):
-        speech.augmented(tone, speech.SpeechDataConfig(noise_snr=10), np.random.default_rng(seed))
+        speech.augmented(tone, speech.SpeechDataConfig(noise_snr=10, speed_perturb=0, time_mask=0, freq_mask=0),
+                         np.random.default_rng(seed))
         noise = seen[-1] - tone.samples
         snr = 10 * np.log10(np.mean(tone.samples.astype(np.float64) ** 2) / np.mean(noise.astype(np.float64) ** 2))
         assert 10 - 0.5 < snr < 10 + speech.NOISE_SNR_SPAN + 0.5

@@ -9,7 +9,11 @@ from recur.errors import RecurError, require_positive
 
 class EpochOrder:
     """Indices into ``count`` examples, ``batch_size`` at a time: epoch e visits them in the order
-    ``randperm(count, seed + e)``; an epoch's last batch holds what is left, so it may be short."""
+    ``randperm(count, seed + e)``; an epoch's last batch holds what is left, so it may be short.
+
+    Sharded over W processes (``shard``, for DDP), rank r takes rows r, r+W, ... of each batch and
+    ``share`` says how many of the batch's rows that was; the position stays the whole batch's, so
+    a checkpoint does not depend on W. An epoch's last batch with fewer rows than W is skipped."""
 
     def __init__(self, count: int, batch_size: int, seed: int = 0):
         if count < 1:
@@ -18,12 +22,28 @@ class EpochOrder:
         self.count, self.batch_size, self.seed = count, batch_size, seed
         self.position, self.epoch = 0, 0
         self.order = self._shuffled()
+        self.rank, self.world = 0, 1
+        self.share = (0, 0)  # (this rank's rows, the batch's rows) of the last batch
+
+    def shard(self, rank: int, world: int) -> None:
+        if world > self.count:
+            raise RecurError(f"{self.count} training examples cannot be shared by {world} processes")
+        self.rank, self.world = rank, world
 
     def _shuffled(self) -> list[int]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         return torch.randperm(self.count, generator=generator).tolist()
 
     def next_batch(self) -> list[int]:
+        """This rank's rows of the next batch (all of them on one process)."""
+        batch = self._next_whole_batch()
+        while len(batch) < self.world:  # a tail too short to give every rank a row
+            batch = self._next_whole_batch()
+        mine = batch[self.rank :: self.world]
+        self.share = (len(mine), len(batch))
+        return mine
+
+    def _next_whole_batch(self) -> list[int]:
         start = self.position * self.batch_size
         batch = self.order[start : start + self.batch_size]
         self.position += 1
@@ -38,3 +58,15 @@ class EpochOrder:
     def load_state(self, state: dict) -> None:
         self.position, self.epoch = state["position"], state["epoch"]
         self.order = self._shuffled()
+
+
+class ShardsByOrder:
+    """For a task whose batches come from ``self.order`` (an ``EpochOrder``): DDP's ``shard`` and
+    ``share`` (``recur.train.distributed``)."""
+
+    def shard(self, rank: int, world: int) -> None:
+        self.order.shard(rank, world)
+
+    @property
+    def share(self) -> tuple[int, int]:
+        return self.order.share

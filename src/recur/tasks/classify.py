@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 from recur.checks import check_config
 from recur.data import WordVocab, find_data
-from recur.data.batches import EpochOrder
+from recur.data.batches import EpochOrder, ShardsByOrder
 from recur.data.labelled import read_labelled
 from recur.data.ptb_tokens import plain_spelling, ptb_tokens
 from recur.data.vocab import UNK
@@ -147,7 +147,7 @@ class Classifier:
         return read_labelled(path, range(self.model.config.classes))
 
 
-class ClassifyTask:
+class ClassifyTask(ShardsByOrder):
     """Trainer-facing: shuffled padded minibatches of the training set, scored on dev."""
 
     item_name = "sentences"

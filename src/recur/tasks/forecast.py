@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from recur.checks import check_config
-from recur.data.batches import EpochOrder
+from recur.data.batches import EpochOrder, ShardsByOrder
 from recur.data.series_catalog import SERIES, SeriesSpec, series_spec
 from recur.data.table import Table, read_table
 from recur.errors import RecurError
@@ -151,7 +151,7 @@ def training_borders(data: ForecastDataConfig, table: Table) -> tuple[int, int, 
     return train_end, val_end, test_end
 
 
-class ForecastTask:
+class ForecastTask(ShardsByOrder):
     """Trainer-facing: shuffled minibatches of training windows, scored by the training loss on
     the validation windows."""
 

@@ -3,8 +3,11 @@
 CTC (``--output ctc``, a bidirectional RNN, the digit error rate).
 
 Features (``recur.data.audio_features``, through librosa: torchaudio has no release for the
-installed torch): ``--features logmel`` (default) or ``mfcc``, ``--feature-size`` of them, every
-16 ms, normalised per utterance; ``--stack k`` joins k frames into one step.
+installed torch): ``--features mfcc`` (default, 20) or ``logmel``, ``--feature-size`` of them, every
+16 ms, normalised per utterance; ``--stack k`` joins k frames into one step. Training augments each
+recording by default (the recipe of ``bench/speech.py``): a random speed in 1 ± 0.15, white noise at
+10-40 dB SNR, two time masks of up to 8 frames and a band of up to 4 zeroed channels; ``0`` turns
+each off.
 
 Protocols: the official split (test: index 0-4 of every speaker, 300 recordings) or, with
 ``--held-out-speaker NAME``, leave-one-speaker-out (test: all 500 of NAME). Validation is never
@@ -33,7 +36,7 @@ from torch.nn import functional as F
 from recur.checks import check_config
 from recur.data import fsdd
 from recur.data.audio_features import FEATURES, frames, stacked
-from recur.data.batches import EpochOrder
+from recur.data.batches import EpochOrder, ShardsByOrder
 from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
 from recur.models.speech_rnn import BLANK, SpeechConfig, SpeechRNN
@@ -54,23 +57,23 @@ TRAINING = {"eval_every": 100}
 class SpeechDataConfig:
     held_out_speaker: str = field(default="", metadata={
         "help": "leave this speaker out (test: all their recordings); empty: the official split (test: index 0-4)"})
-    features: str = field(default="logmel", metadata={"choices": FEATURES, "help": "log-mel energies or MFCCs"})
-    feature_size: int = field(default=40, metadata={"help": "mel bands (logmel) or coefficients (mfcc)",
+    features: str = field(default="mfcc", metadata={"choices": FEATURES, "help": "log-mel energies or MFCCs"})
+    feature_size: int = field(default=20, metadata={"help": "mel bands (logmel) or coefficients (mfcc)",
                                                     "at_least": 1, "at_most": 128})
     stack: int = field(default=1, metadata={"help": "frames joined into one step (k times fewer steps; "
                                                     "2: 32 ms a step)", "at_least": 1, "at_most": 8})
     batch_size: int = field(default=32, metadata={"help": "recordings (digit) or strings (ctc) per step",
                                                   "at_least": 1})
-    speed_perturb: float = field(default=0.0, metadata={
+    speed_perturb: float = field(default=0.15, metadata={
         "help": "train on each recording (string) at a random speed in 1 ± this, resampled, so pitch and formants "
                 "move as another speaker's would (Ko et al. 2015)", "at_least": 0, "at_most": 0.3})
-    noise_snr: float = field(default=0.0, metadata={
+    noise_snr: float = field(default=10.0, metadata={
         "help": "train with white noise added at a random signal-to-noise ratio between this and this + 30 dB "
                 "(each recording or string its own); 0: none", "at_least": 0, "at_most": 60})
-    freq_mask: int = field(default=0, metadata={
+    freq_mask: int = field(default=4, metadata={
         "help": "train with a random band of up to this many feature channels set to 0 (SpecAugment, Park et al. "
                 "2019)", "at_least": 0, "at_most": 64})
-    time_mask: int = field(default=0, metadata={
+    time_mask: int = field(default=8, metadata={
         "help": "train with two random spans of up to this many frames (at most a quarter of the recording each) "
                 "set to 0 (SpecAugment's time masks)", "at_least": 0, "at_most": 100})
     min_digits: int = field(default=2, metadata={"help": "ctc: the fewest digits in a string", "at_least": 1})
@@ -225,6 +228,8 @@ class SpeechTask:
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size
         self.steps = 0
+        self.rank, self.world = 0, 1  # DDP: this rank's strings are rows rank::world of each step's
+        self.string_share = (0, 0)
         self.train_pool = parts["train"]
         self.augments = bool(data.speed_perturb or data.noise_snr or data.freq_mask or data.time_mask)
         if config.output == "digit":
@@ -240,13 +245,27 @@ class SpeechTask:
     def to(self, device) -> None:
         self.device = torch.device(device)
 
+    def shard(self, rank: int, world: int) -> None:
+        """DDP: recordings through the shared order (digit), or rows ``rank::world`` of each step's
+        strings (ctc), drawn from the same seed on every rank."""
+        if self.model_config.output == "digit":
+            ShardsByOrder.shard(self, rank, world)
+        elif world > self.data.batch_size:
+            raise RecurError(f"--batch-size {self.data.batch_size} strings cannot be shared by {world} processes")
+        self.rank, self.world = rank, world
+
+    @property
+    def share(self) -> tuple[int, int]:
+        return ShardsByOrder.share.fget(self) if self.model_config.output == "digit" else self.string_share
+
     def training_frames(self, utterances: list[fsdd.Utterance], rows: list[int] | None = None) -> list[torch.Tensor]:
         """The frames of this step's utterances: precomputed, or augmented from the seed
         ``[data_seed, step]`` (a resumed run draws what a straight one would)."""
         if not self.augments:
             return [self.train_feats[i] for i in rows] if rows is not None else \
                 [features_of(u, self.data) for u in utterances]
-        rng = np.random.default_rng([self.data.data_seed, self.steps, 1])
+        rank = [self.rank] if self.world > 1 else []  # DDP: each rank its own draws for its own rows
+        rng = np.random.default_rng([self.data.data_seed, self.steps, 1, *rank])
         return [augmented(u, self.data, rng) for u in utterances]
 
     def train_loss(self) -> torch.Tensor:
@@ -258,6 +277,8 @@ class SpeechTask:
             return F.cross_entropy(self.model(x.to(self.device), lengths.to(self.device)), labels)
         strings = fsdd.digit_strings(self.train_pool, self.data.batch_size, [self.data.data_seed, self.steps],
                                      self.data.min_digits, self.data.max_digits)
+        mine = strings[self.rank :: self.world]
+        self.string_share, strings = (len(mine), len(strings)), mine
         x, lengths = padded(self.training_frames(strings))
         self.steps += 1
         log_probs = self.model(x.to(self.device), lengths.to(self.device))
@@ -306,7 +327,12 @@ def saved_speech_config(config: dict) -> SpeechConfig:
     return saved_model_config(config, SpeechConfig)
 
 
+ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0}  # a checkpoint saved before these existed trained without them
+
+
 def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
+    if isinstance(config.get("data"), dict):
+        config = {**config, "data": {**ADDED_LATER, **config["data"]}}
     data = resumed_data(config, SpeechDataConfig, data_path)
     return SpeechTask(saved_speech_config(config), data, read_parts(data, ("train", "valid")))
 

@@ -20,8 +20,10 @@ from recur.models import LanguageModel, LanguageModelConfig
 from recur.modes import evaluation_mode
 from recur.state import detach_state, map_state, state_fields, state_from_fields
 from recur.tasks.spec import Sampler
+from recur.train import distributed
 
 EVAL_BATCH, EVAL_SEQ_LEN = 32, 256
+STATE_BATCH_DIM = 1  # the carried state's fields are [layers, B, H]
 
 
 @torch.no_grad()
@@ -49,8 +51,17 @@ class StreamLMTask:
         self.model_config = model_config
         self.model = LanguageModel(model_config)
         self.train_stream = TextStream(train_ids, batch_size, seq_len, "the training split")
-        self.items_per_step = batch_size * seq_len
+        self.items_per_step = batch_size * seq_len  # the global batch's, under DDP too
         self.position, self.epoch, self.carried = 0, 0, None
+        self.world = distributed.SINGLE
+
+    def shard(self, rank: int, world: int) -> None:
+        """Train on rows ``rank::world`` of the batch (``recur.train.distributed``): each row is a
+        contiguous stretch of text, so a rank's rows and their carried state are whole streams."""
+        rows = distributed.rows_of(rank, world, self.train_stream.batch_size)
+        stream = self.train_stream
+        stream.inputs, stream.targets = stream.inputs[rows].contiguous(), stream.targets[rows].contiguous()
+        self.world = distributed.World(rank, world)
 
     def train_loss(self) -> torch.Tensor:
         x, y = self.train_stream.chunk(self.position)
@@ -62,13 +73,18 @@ class StreamLMTask:
         return F.cross_entropy(logits.flatten(0, 1), y.flatten())
 
     def state(self):
+        """The data position and the whole batch's carried state (gathered from every rank under DDP)."""
         tensors = {} if self.carried is None else state_fields(self.carried)
+        tensors = {k: distributed.gather_rows(self.world, t, STATE_BATCH_DIM) for k, t in tensors.items()}
         return {"position": self.position, "epoch": self.epoch}, tensors
 
     def load_state(self, position: dict, tensors: dict[str, torch.Tensor]) -> None:
         self.position, self.epoch = position["position"], position["epoch"]
         device = next(self.model.parameters()).device
-        self.carried = state_from_fields(self.model.rnn.state_type, {k: t.to(device) for k, t in tensors.items()}) \
+        def mine(t: torch.Tensor) -> torch.Tensor:  # this rank's rows of the saved (global) batch
+            rows = torch.arange(self.world.rank, t.shape[STATE_BATCH_DIM], self.world.size)
+            return t.index_select(STATE_BATCH_DIM, rows).to(device)
+        self.carried = state_from_fields(self.model.rnn.state_type, {k: mine(t) for k, t in tensors.items()}) \
             if tensors else None
 
     def to(self, device: torch.device) -> StreamLMTask:

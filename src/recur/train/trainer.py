@@ -16,6 +16,7 @@ above the untrained model's marks the run diverged and is never kept as ``best/`
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import sys
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from recur.checks import check_config
 from recur.errors import RecurError
-from recur.train import checkpoint
+from recur.train import checkpoint, distributed
 from recur.train.clipping import CLIP_MODES, clip_gradients
 from recur.train.optimizers import OPTIMIZERS, build_optimizer, optimizer_from_flat, optimizer_to_flat
 from recur.train.run_folder import RunLock, refuse_a_second_start, remove_leftovers, rewind_metrics
@@ -49,8 +50,9 @@ class TrainConfig:
     ``recur.checks`` in one place. The budget (``max_steps`` or ``minutes``) is a total over the run
     and its resumes: ``--resume --minutes 10`` after 5 minutes trains 5 more."""
     optimizer: str = field(default="adam", metadata={"choices": tuple(OPTIMIZERS)})
-    lr: float = field(default=2e-3, metadata={"help": "peak learning rate", "above": 0})
-    weight_decay: float = field(default=0.0, metadata={"at_least": 0})
+    # at most 1e30: past ~1e37 an optimizer's step overflows float32 (a crash, not a diverged run)
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate", "above": 0, "at_most": 1e30})
+    weight_decay: float = field(default=0.0, metadata={"at_least": 0, "at_most": 1e30})
     clip: float = field(default=5.0, metadata={"help": "gradient clipping threshold; 0 turns clipping off",
                                                "at_least": 0})
     clip_mode: str = field(default="norm", metadata={"choices": tuple(CLIP_MODES)})
@@ -89,14 +91,18 @@ class TrainConfig:
 
 @dataclass
 class Progress:
-    """What a resumed run needs besides tensors; saved as trainer_state.json."""
-    step: int = 0
-    elapsed: float = 0.0  # training seconds, summed over resumed runs
+    """What a resumed run needs besides tensors; saved as trainer_state.json, and checked like a
+    config when read back (an edited ``"step": NaN`` is refused, not trained on)."""
+    step: int = field(default=0, metadata={"at_least": 0})
+    elapsed: float = field(default=0.0, metadata={"at_least": 0})  # training seconds, summed over resumed runs
     best_score: float | None = None  # of the task's selection metric
-    nonfinite_skipped: int = 0
-    lr_scale: float = 1.0  # the plateau schedule's divisions so far
-    stale_validations: int = 0  # validations since the last improvement
+    nonfinite_skipped: int = field(default=0, metadata={"at_least": 0})
+    lr_scale: float = field(default=1.0, metadata={"above": 0, "at_most": 1})  # the plateau schedule's divisions
+    stale_validations: int = field(default=0, metadata={"at_least": 0})  # validations since the last improvement
     first_loss: float | None = None  # the untrained model's training loss: the yardstick of divergence
+
+    def __post_init__(self):
+        check_config(self)
 
 
 class Trainer:
@@ -113,10 +119,14 @@ class Trainer:
         self.model = task.model.to(self.device)
         if self.device.type != "cpu":
             task.to(self.device)
+        self.world = distributed.launched_world()
+        distributed.start(self.world, self.device)
+        self.step_module = distributed.wrap(task, self.world, self.device)  # DDP around train_loss, or None
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr, config.weight_decay)
         self.progress = Progress()
         self.selection = getattr(task, "selection", LOWEST_LOSS)
-        self._stop_requested = False
+        self._stop_requested = False  # set by Ctrl-C / SIGTERM / request_stop
+        self._stop_agreed = False  # under DDP: some rank was asked to stop, as all ranks agreed at the last step
         self._stopped_early = False
         self._diverged = False
 
@@ -125,8 +135,11 @@ class Trainer:
     def fit(self, resume: bool = False) -> dict:
         """Train until the step or time budget is spent (or Ctrl-C / SIGTERM, or early stopping).
         Returns a summary."""
-        with RunLock(self.out):
-            remove_leftovers(self.out)
+        main = self.world.is_main
+        with RunLock(self.out) if main else contextlib.nullcontext():  # rank 0 holds the folder for all ranks
+            if main:
+                remove_leftovers(self.out)
+            distributed.barrier(self.world)
             last = checkpoint.resolve(self.out / "last")
             if resume:
                 if not (last / "config.json").exists():
@@ -136,27 +149,29 @@ class Trainer:
                     raise RecurError(f"{self.out}: {self._budget_text()}, which is the whole budget (a total over "
                                      "the run and its resumes); give a larger one to train more")
             else:
-                refuse_a_second_start(self.out)
-                torch.manual_seed(self.config.seed)
-            dropped = rewind_metrics(self.out, self.progress.step)
+                if main:
+                    refuse_a_second_start(self.out)
+                torch.manual_seed(self.config.seed + self.world.rank)  # rank 0's stream is one process's
+            dropped = rewind_metrics(self.out, self.progress.step) if main else 0
             if dropped:
                 tqdm.write(f"{self.out / 'metrics.jsonl'}: {dropped} records past step {self.progress.step} (the "
                            "checkpoint) dropped; those steps are trained again", file=sys.stderr)
-            sessions = start_session(self.out, self.command, self.progress.step, self.data)
+            sessions = start_session(self.out, self.command, self.progress.step, self.data) if main else None
             previous = {sig: signal.signal(sig, self._on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 self._loop()
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
-            end_session(self.out, sessions, self.progress.step, self.progress.elapsed, self._stop_requested)
-        if self._diverged:
+            if main:
+                end_session(self.out, sessions, self.progress.step, self.progress.elapsed, self._stopping)
+        if self._diverged and self.world.is_main:
             tqdm.write(f"warning: training diverged (a validation loss over {DIVERGED_FACTOR:g}x the untrained "
                        f"model's); no diverged model was kept as best; try a lower --lr than {self.config.lr:g}",
                        file=sys.stderr)
         return {"step": self.progress.step, "elapsed": self.progress.elapsed,
                 f"best_{self.selection.metric}": self.progress.best_score,
-                "interrupted": self._stop_requested, "stopped_early": self._stopped_early,
+                "interrupted": self._stopping, "stopped_early": self._stopped_early,
                 "diverged": self._diverged, "out": str(self.out)}
 
     def request_stop(self) -> None:
@@ -166,18 +181,23 @@ class Trainer:
     # ---- the loop ------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        cfg, p = self.config, self.progress
         bar = self._bar()
+        try:
+            self._train(bar)
+        finally:
+            bar.close()  # also when an error stops training: its one line must not be glued to the bar
+
+    def _train(self, bar) -> None:
+        cfg, p = self.config, self.progress
         if getattr(self.task, "closed_form", False):  # nothing to step: the task solves its weights at once
             started = time.perf_counter()
             self.task.solve()
             p.elapsed += time.perf_counter() - started
             self._evaluate_and_save(bar)
-            bar.close()
             return
         nonfinite_in_a_row = 0
         window_start, window_items, losses = time.perf_counter(), 0, []
-        while not self._done() and not self._stop_requested and not self._stopped_early:
+        while not self._done() and not self._stopping and not self._stopped_early:
             t0 = time.perf_counter()
             lr = p.lr_scale * learning_rate(cfg.lr, cfg.schedule, self._fraction_done(), p.step, cfg.warmup_steps,
                                             cfg.min_lr_ratio)
@@ -185,17 +205,18 @@ class Trainer:
                 group["lr"] = lr
             self.model.train()
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.task.train_loss()
+            loss = self.step_module() if self.step_module is not None else self.task.train_loss()
+            loss = distributed.global_mean(self.world, loss, getattr(self.task, "share", None))
             grad_norm = math.nan
-            if torch.isfinite(loss):
+            if torch.isfinite(loss) or self.world.distributed:  # every rank takes part in the gradients' all-reduce
                 loss.backward()
                 grads = [q.grad for q in self.model.parameters() if q.grad is not None]
                 grad_norm = float(clip_gradients(grads, cfg.clip, cfg.clip_mode))
             if not math.isfinite(grad_norm):
                 nonfinite_in_a_row += 1
                 p.nonfinite_skipped += 1
-                tqdm.write(f"step {p.step + 1}: loss {loss.item():.4g}, gradient norm {grad_norm:.4g} is not finite; "
-                           "step skipped, weights unchanged", file=sys.stderr)
+                self._say(f"step {p.step + 1}: loss {loss.item():.4g}, gradient norm {grad_norm:.4g} is not finite; "
+                          "step skipped, weights unchanged")
                 if nonfinite_in_a_row >= MAX_NONFINITE_IN_A_ROW:
                     kept = (f"the last good checkpoint in {self.out / 'last'} is untouched"
                             if (checkpoint.resolve(self.out / "last") / "config.json").exists()
@@ -205,29 +226,37 @@ class Trainer:
                 continue
             nonfinite_in_a_row = 0
             self.optimizer.step()
+            value = distributed.logged_loss(self.world, loss)  # the whole batch's mean, on every rank
             if p.first_loss is None:
-                p.first_loss = loss.item()
+                p.first_loss = value
             p.step += 1
             p.elapsed += time.perf_counter() - t0
-            losses.append(loss.item())
+            p.elapsed, self._stop_agreed = distributed.agree(self.world, p.elapsed, self._stop_requested)
+            losses.append(value)
             window_items += self.task.items_per_step
             bar.update(1 if cfg.max_steps else min(time.perf_counter() - t0, bar.total - bar.n))
             if p.step % cfg.log_every == 0:
                 rate = window_items / (time.perf_counter() - window_start)
                 record = {"step": p.step, "loss": sum(losses) / len(losses), "lr": lr, "grad_norm": grad_norm,
                           f"{self.task.item_name}_per_s": rate, "elapsed": p.elapsed}
-                checkpoint.append_jsonl(self.out / "metrics.jsonl", record)
+                if self.world.is_main:
+                    checkpoint.append_jsonl(self.out / "metrics.jsonl", record)
                 bar.set_postfix(loss=f"{record['loss']:.3f}", **{f"{self.task.item_name}/s": f"{rate:,.0f}"})
                 window_start, window_items, losses = time.perf_counter(), 0, []
             if p.step % cfg.eval_every == 0 and not self._done():
                 self._evaluate_and_save(bar)
                 window_start, window_items, losses = time.perf_counter(), 0, []  # throughput excludes evaluation
-        if self._stop_requested:
-            tqdm.write(f"interrupted at step {p.step}: saving the checkpoint", file=sys.stderr)
+        if self._stopping:
+            self._say(f"interrupted at step {p.step}: saving the checkpoint")
             self._save_last()
         elif not self._stopped_early:  # early stopping has just evaluated and saved
             self._evaluate_and_save(bar)
-        bar.close()
+
+    @property
+    def _stopping(self) -> bool:
+        """Stop at the end of this step: on one process when asked; under DDP when any rank was asked
+        by the last step's agreement (a signal landing between steps must not stop one rank alone)."""
+        return self._stop_agreed if self.world.distributed else self._stop_requested
 
     def _done(self) -> bool:
         return self._fraction_done() >= 1.0
@@ -244,10 +273,12 @@ class Trainer:
 
     def _bar(self):
         cfg, p = self.config, self.progress
+        hidden = not self.world.is_main  # one bar for all ranks: rank 0's
         if cfg.max_steps is not None:
-            return tqdm(total=cfg.max_steps, initial=p.step, unit="step", dynamic_ncols=True, mininterval=1.0)
+            return tqdm(total=cfg.max_steps, initial=p.step, unit="step", dynamic_ncols=True, mininterval=1.0,
+                        disable=hidden)
         return tqdm(total=round(60 * cfg.minutes), initial=round(p.elapsed), unit="s", dynamic_ncols=True,
-                    mininterval=1.0, bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt}s [{elapsed}<{remaining}{postfix}]")
+                    mininterval=1.0, disable=hidden, bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt}s [{elapsed}<{remaining}{postfix}]")
 
     def _diverges(self, loss: float) -> bool:
         """A validation loss that is not finite, or over DIVERGED_FACTOR times the untrained model's
@@ -265,33 +296,39 @@ class Trainer:
             p.best_score, p.stale_validations = metrics[self.selection.metric], 0
         else:
             p.stale_validations += 1
-        checkpoint.append_jsonl(self.out / "metrics.jsonl",
-                                {"step": p.step, "elapsed": p.elapsed, **{f"val_{k}": v for k, v in metrics.items()}})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
         note = " (best)" if improved else " (diverged: not kept as best)" if diverged else ""
-        bar.write(f"step {p.step}: validation {shown}{note}", file=sys.stderr)
-        if improved:
+        self._say(f"step {p.step}: validation {shown}{note}")
+        if self.world.is_main:
+            checkpoint.append_jsonl(self.out / "metrics.jsonl",
+                                    {"step": p.step, "elapsed": p.elapsed, **{f"val_{k}": v for k, v in metrics.items()}})
+        if improved and self.world.is_main:
             checkpoint.write_checkpoint(self.out / "best", self.task.config(),
                                         {"model": checkpoint.model_weights(self.model)},
                                         {"trainer_state": {"step": p.step, "val": metrics}})
         if cfg.schedule == "plateau" and p.stale_validations and p.stale_validations % cfg.patience == 0 \
                 and p.lr_scale > cfg.min_lr_ratio:
             p.lr_scale = max(p.lr_scale / cfg.plateau_factor, cfg.min_lr_ratio)
-            bar.write(f"step {p.step}: no improvement in {p.stale_validations} validations; learning rate now "
-                      f"{cfg.lr * p.lr_scale:.3g}", file=sys.stderr)
+            self._say(f"step {p.step}: no improvement in {p.stale_validations} validations; learning rate now "
+                      f"{cfg.lr * p.lr_scale:.3g}")
         if cfg.early_stop and p.stale_validations >= cfg.early_stop:
             self._stopped_early = True
-            bar.write(f"step {p.step}: no improvement in {p.stale_validations} validations: stopping early "
-                      f"(--early-stop {cfg.early_stop})", file=sys.stderr)
+            self._say(f"step {p.step}: no improvement in {p.stale_validations} validations: stopping early "
+                      f"(--early-stop {cfg.early_stop})")
         self._save_last()
 
     # ---- checkpoints ---------------------------------------------------------------------
 
     def _save_last(self) -> None:
         opt_tensors, opt_rest = optimizer_to_flat(self.optimizer)
-        position, task_tensors = self.task.state()
+        position, task_tensors = self.task.state()  # under DDP a collective: the global batch's carried state
         state = {f"task.{k}": v for k, v in task_tensors.items()}
         state["rng.torch"] = torch.get_rng_state()
+        ranks_rng = distributed.gather_rng(self.world)
+        if self.world.distributed:
+            state["rng.torch.ranks"] = ranks_rng  # [W, n]: each rank's stream
+        if not self.world.is_main:
+            return
         trainer_state = {**asdict(self.progress), "position": position, "optimizer": opt_rest,
                          "train_config": asdict(self.config)}
         checkpoint.write_checkpoint(
@@ -309,13 +346,21 @@ class Trainer:
             optimizer_from_flat(self.optimizer, checkpoint.read_tensors(folder, "optimizer"),
                                 trainer_state["optimizer"])
             state = checkpoint.read_tensors(folder, "state")
-            torch.set_rng_state(state.pop("rng.torch"))
+            note = distributed.restore_rng(self.world, state.pop("rng.torch.ranks", None), state.pop("rng.torch"),
+                                           self.config.seed, trainer_state["step"])
+            if note:
+                self._say(note)
             self.task.load_state(trainer_state["position"], {k[len("task."):]: v for k, v in state.items()})
             self.progress = Progress(**{k: trainer_state[k] for k in asdict(Progress())
                                         if k in trainer_state or k in REQUIRED_PROGRESS})
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
             raise RecurError(f"{folder}: the training state does not match this model and task ({err!s:.200}); "
                              "the checkpoint was edited or is from another version") from None
+
+    def _say(self, message: str) -> None:
+        """A line on stderr, above the progress bar: rank 0's only."""
+        if self.world.is_main:
+            tqdm.write(message, file=sys.stderr)
 
     def _on_interrupt(self, signum, frame) -> None:
         if self._stop_requested:  # a second Ctrl-C: stop now

@@ -1,0 +1,124 @@
+"""DDP through torch.distributed (gloo): two processes with half the batch each take the steps one
+process takes with the whole batch, on the pattern of PyTorch's own DDP tests (compare the
+parameters after several steps, in float64), for the carried-state language model and for padded
+recordings of different lengths in batches that split unevenly; and a run resumes across a change
+of world size."""
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from torch import multiprocessing
+
+from recur.cli import main
+from recur.tasks import TASKS
+from recur.train import checkpoint, distributed
+from recur.train.trainer import TrainConfig, Trainer
+
+BATCH, SEQ_LEN = 4, 16
+CHARLM = ("charlm", {"batch_size": BATCH, "seq_len": SEQ_LEN}, {"hidden": 8, "layers": 2, "embedding": 6, "dropout": 0.0})
+NO_AUGMENTATION = {"speed_perturb": 0.0, "noise_snr": 0.0, "time_mask": 0, "freq_mask": 0}
+SPEECH = ("speech", {"batch_size": 7, **NO_AUGMENTATION}, {"hidden": 6, "layers": 1, "dropout": 0.0})  # 7 = 4 + 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _train(rank: int, world: int, port: int, task: tuple, data: str, out: str, steps: int, resume: bool) -> None:
+    """One rank: a tiny model of ``task`` (name, data options, model options) in float64, trained
+    to ``steps`` (a total over resumes)."""
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
+                      MASTER_PORT=str(port))
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    spec = TASKS[task[0]]
+    if resume:
+        built = spec.resumed_task(checkpoint.read_config(Path(out) / "last"), data)
+    else:
+        built = spec.new_task(data, task[1], task[2])
+    trainer = Trainer(built, TrainConfig(max_steps=steps, eval_every=100, lr=3e-2, schedule="constant"), out)
+    try:
+        trainer.fit(resume=resume)
+    finally:
+        distributed.stop(trainer.world)
+
+
+def _run(world: int, data: Path, out: Path, steps: int, resume: bool = False, task: tuple = CHARLM
+         ) -> dict[str, torch.Tensor]:
+    if world == 1:
+        _train(0, 1, _free_port(), task, str(data), str(out), steps, resume)
+    else:
+        multiprocessing.spawn(_train, args=(world, _free_port(), task, str(data), str(out), steps, resume), nprocs=world)
+    return load_file(out / "last" / "model.safetensors")
+
+
+@pytest.fixture
+def text(tmp_path, small_text) -> Path:
+    path = tmp_path / "text.txt"
+    path.write_text(small_text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _one_process_env(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    torch.set_default_dtype(torch.float32)
+
+
+def _assert_same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].dtype == torch.float64
+        assert torch.allclose(a[name], b[name], rtol=0, atol=1e-12), name
+
+
+def test_two_processes_with_half_the_batch_each_take_one_processs_steps(text, tmp_path):
+    one = _run(1, text, tmp_path / "one", steps=6)
+    two = _run(2, text, tmp_path / "two", steps=6)
+    _assert_same(one, two)
+    untrained = _run(1, text, tmp_path / "zero", steps=1)
+    assert any(not torch.allclose(one[k], untrained[k]) for k in one)  # the six steps moved the weights
+    records = [json.loads(line) for line in (tmp_path / "two" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if "val_loss" in r] == [6]  # rank 0 alone wrote, once
+
+
+def test_padded_recordings_in_uneven_shares_give_the_batchs_mean_gradient(data_root, tmp_path):
+    """7 recordings a step: rank 0 pads 4, rank 1 pads 3, of different lengths; the loss of each
+    rank is scaled by its share, so the averaged gradient is the batch's (the tail batch is 6)."""
+    from tests.tasks.test_speech import small_fsdd
+    folder = small_fsdd(data_root, tmp_path / "fsdd", speakers=("theo",), indices=range(12))  # 20 to train on
+    one = _run(1, folder, tmp_path / "one", steps=5, task=SPEECH)
+    _assert_same(one, _run(2, folder, tmp_path / "two", steps=5, task=SPEECH))
+
+
+@pytest.mark.parametrize("first, then", [(2, 1), (1, 2)])
+def test_a_run_resumes_exactly_on_another_number_of_processes(text, tmp_path, first, then):
+    straight = _run(1, text, tmp_path / "straight", steps=6)
+    _run(first, text, tmp_path / "resumed", steps=3)
+    state = load_file(tmp_path / "resumed" / "last" / "state.safetensors")
+    assert state["task.h"].shape[1] == BATCH  # the checkpoint holds the whole batch's carried state
+    _assert_same(straight, _run(then, text, tmp_path / "resumed", steps=6, resume=True))
+
+
+def test_a_task_that_cannot_shard_is_refused_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setattr(distributed, "start", lambda world, device: None)
+    assert main(["train", "copy", "--out", str(tmp_path / "c"), "--max-steps", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot split its batches over processes" in err
+
+
+def test_a_batch_that_does_not_split_is_refused():
+    with pytest.raises(Exception, match="does not split evenly over 3 processes"):
+        distributed.rows_of(0, 3, 4)
