@@ -155,7 +155,7 @@ def number_flag(kind: type, **limits):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {_TYPE_WORDS[kind]}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {_TYPE_WORDS[kind]}, got {text!r:.60}") from None
         try:
             return check_value("", value, kind, limits)
         except RecurError as err:

@@ -24,7 +24,7 @@ from recur.cli_serve import add_serve_command
 from recur.cli_viz import add_viz_command
 from recur.errors import RecurError
 from recur.machine import DEVICES, resolve_device
-from recur.tasks import TASKS, held_out_scores, load, untrained
+from recur.tasks import TASKS, from_checkpoint_config, held_out_scores, load
 from recur.tasks.summary import run_summary, summary_text
 from recur.train import checkpoint, distributed
 from recur.train.run_folder import refuse_a_second_start
@@ -262,6 +262,9 @@ def resume_task(args, out: Path, train_options: dict):
     config = checkpoint.read_config(last)
     if config.get("task") != spec.name:
         raise RecurError(f"{out} holds a {config.get('task')} checkpoint, not {spec.name}")
+    if not isinstance(config.get("data"), dict):
+        raise RecurError(f"{last / 'config.json'}: no \"data\" settings")
+    from_checkpoint_config(last, spec.untrained_model, config)  # an edited config.json: refused before reading data
     state = checkpoint.read_json(last, "trainer_state")
     saved = state.get("train_config")
     unknown = set(saved) - {f.name for f in fields(TrainConfig)} if isinstance(saved, dict) else set()
@@ -282,9 +285,8 @@ def resume_task(args, out: Path, train_options: dict):
             if name in recorded and recorded[name] != value:
                 raise RecurError(f"cannot change {flag_name(name, metadata.get(name))} when resuming: the "
                                  f"checkpoint has {recorded[name]!r}, given {value!r}")
-    untrained(last, spec, config)  # an edited config.json is refused before any data is read
     data = resumed_data(out, config, args.data)
-    return spec.resumed_task(config, args.data), saved, data
+    return from_checkpoint_config(last, lambda c: spec.resumed_task(c, args.data), config), saved, data
 
 
 def resumed_data(out: Path, config: dict, data_path: str | None) -> dict | None:

@@ -57,8 +57,10 @@ def read_piano_rolls(path: str | Path, splits: tuple[str, ...] = SPLITS) -> Piec
         raise RecurError(f"{path}: a damaged gzip file") from None
     except UnicodeDecodeError as err:
         raise RecurError(f"{path}: not UTF-8 JSON (byte {err.start})") from None
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise RecurError(f"{path}: not JSON ({getattr(err, 'msg', 'nested too deeply')})") from None
+    except RecursionError:
+        raise RecurError(f"{path}: not JSON (nested too deeply)") from None
+    except ValueError as err:  # JSONDecodeError, or an integer of more digits than Python reads (4,300)
+        raise RecurError(f"{path}: not JSON ({getattr(err, 'msg', 'a number with too many digits')})") from None
     if not isinstance(content, dict):
         raise RecurError(f"{path}: expected a JSON object with {', '.join(SPLITS)} lists of pieces")
     result = {}
@@ -82,7 +84,7 @@ def piece_roll(piece, where: str) -> np.ndarray:
         for pitch in step:
             if isinstance(pitch, bool) or not isinstance(pitch, (int, float)) \
                     or not LOWEST <= pitch < LOWEST + KEYS or pitch != int(pitch):  # NaN fails the range
-                raise RecurError(f"{where}, time step {t}: {pitch!r} is not a piano key's MIDI pitch "
+                raise RecurError(f"{where}, time step {t}: {pitch!r:.60} is not a piano key's MIDI pitch "
                                  f"({LOWEST}..{LOWEST + KEYS - 1})")
             roll[t, int(pitch) - LOWEST] = 1
     return roll

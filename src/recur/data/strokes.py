@@ -8,14 +8,16 @@ one after another) and ``<split>_offsets`` (``int64 [D + 1]``: drawing ``i`` is 
 ``offsets[i]:offsets[i+1]``). They are read with ``np.load(..., allow_pickle=False)``, so a file
 can never run code.
 
-Refused, each in one line naming the file: bytes that are not an npz, a missing array, an array
-holding objects, points that are not ``[N, 3]`` whole numbers, a pen column other than 0/1, and
-offsets that do not cut the points into drawings of one or more points.
+Refused, each in one line naming the file: bytes that are not an npz (a bare .npy too), a missing
+array, an array holding objects, points that are not ``[N, 3]`` whole numbers or do not fit
+``int16``, a pen column other than 0/1, and offsets that do not cut the points into drawings of one
+or more points.
 """
 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +46,15 @@ def read_drawings(path: str | Path, splits: tuple[str, ...] = SPLITS) -> dict[st
     """``{split: [drawing int16 [n, 3]]}`` for each of ``splits`` in the stroke-3 npz at ``path``."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy holds one array
+            raise RecurError(f"{path}: one .npy array, not a stroke-3 .npz archive of <split>_points and "
+                             "<split>_offsets")
+        with loaded as archive:
             arrays = {split: drawings_of(archive, split, path) for split in splits}
     except OSError as err:
         raise RecurError(f"{path}: cannot be read ({err.strerror or err})") from None
-    except (zipfile.BadZipFile, EOFError, ValueError) as err:
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as err:  # zlib: a damaged compressed member
         raise RecurError(f"{path}: not a stroke-3 .npz archive ({err!s:.120})") from None
     return arrays
 
@@ -62,10 +68,12 @@ def drawings_of(archive, split: str, path: Path) -> Drawings:
     points, offsets = archive[names[0]], archive[names[1]]  # a pickled (object) array raises ValueError here
     if points.ndim != 2 or points.shape[1] != 3 or not np.issubdtype(points.dtype, np.integer):
         raise RecurError(f"{path}: {names[0]} is {points.dtype} {list(points.shape)}; expected whole numbers [N, 3]")
+    if points.size and (points.min() < np.iinfo(np.int16).min or points.max() > np.iinfo(np.int16).max):
+        raise RecurError(f"{path}: {names[0]} holds values outside int16 ({points.min()}..{points.max()})")
     if not np.all((points[:, 2] == 0) | (points[:, 2] == 1)):
         raise RecurError(f"{path}: {names[0]}'s pen column holds values other than 0 and 1")
     if (offsets.ndim != 1 or len(offsets) < 2 or not np.issubdtype(offsets.dtype, np.integer)
-            or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 1)):
+            or offsets[0] != 0 or offsets[-1] != len(points) or np.any(offsets[1:] <= offsets[:-1])):  # diff wraps uint
         raise RecurError(f"{path}: {names[1]} does not cut {names[0]} into drawings (it must rise from 0 to "
                          f"{len(points)} by at least 1)")
     return [points[a:b].astype(np.int16) for a, b in zip(offsets[:-1], offsets[1:])]

@@ -2,8 +2,9 @@
 
 ``parse_table`` reads CSV text (quoted or not, as the classic series and ETT files are written),
 keeps the first column as time labels and the named value columns as float64. It refuses, naming
-the file, the line and the problem: an empty file, a missing column, a short row, a value that is
-not a number (or is not finite). Nothing is guessed or filled in.
+the file, the line and the problem: an empty file, text csv cannot split (a field over 131,072
+characters), a missing column, a short row, a value that is not a number (or is not finite).
+Nothing is guessed or filled in.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ class Table:
 def parse_table(text: str, source: str, columns: list[str] | None = None) -> Table:
     """The CSV ``text`` (from ``source``) as a ``Table`` of ``columns`` (None: every column after
     the first)."""
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # a field over csv's size limit (131,072 characters), a stray carriage return
+        raise RecurError(f"{source}, line {reader.line_num}: not CSV ({err})") from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()  # trailing blank lines
     if not rows:
@@ -46,12 +51,13 @@ def parse_table(text: str, source: str, columns: list[str] | None = None) -> Tab
     header = [name.strip() for name in rows[0]]
     if len(header) < 2:
         raise RecurError(f"{source}, line 1: expected a header of a time column and at least one value column, "
-                         f"got {rows[0]!r}")
+                         f"got {rows[0]!r:.80}")
     wanted = header[1:] if columns is None else list(columns)
     missing = [name for name in wanted if name not in header[1:]]
     if missing:
+        shown = ", ".join(name if name.isprintable() else repr(name) for name in header[1:])  # a quoted line break
         raise RecurError(f"{source}, line 1: no column {', '.join(map(repr, missing))}; "
-                         f"the value columns are {', '.join(header[1:])}")
+                         f"the value columns are {shown:.200}")
     if len(rows) < 2:
         raise RecurError(f"{source}: a header but no rows")
     positions = [header.index(name) for name in wanted]
@@ -65,9 +71,9 @@ def parse_table(text: str, source: str, columns: list[str] | None = None) -> Tab
             try:
                 number = float(cell)
             except ValueError:
-                raise RecurError(f"{source}, line {line}, column {name}: {cell!r} is not a number") from None
+                raise RecurError(f"{source}, line {line}, column {name}: {cell!r:.60} is not a number") from None
             if not math.isfinite(number):
-                raise RecurError(f"{source}, line {line}, column {name}: {cell!r} is not a finite number")
+                raise RecurError(f"{source}, line {line}, column {name}: {cell!r:.60} is not a finite number")
             numbers.append(number)
         times.append(row[0].strip())
         values.append(numbers)

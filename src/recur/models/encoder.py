@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 
 from recur.cells import CELLS, checked_cell_options
 from recur.checks import check_config
+from recur.errors import RecurError
 from recur.models.memory import build_within_memory
 from recur.recurrent import Recurrent
+
+# deeper than any stack trained anywhere; past it, building 10^18 layers one by one (even on the meta
+# device, to measure them) would run for ever before the memory check could refuse them
+MOST_LAYERS = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +37,8 @@ class EncoderConfig:
 
     def __post_init__(self):
         check_config(self)
+        if self.layers > MOST_LAYERS:
+            raise RecurError(f"layers must be at most {MOST_LAYERS:,}, got {self.layers}")
         object.__setattr__(self, "cell_options", checked_cell_options(self.cell, self.cell_options))
 
     def build_encoder(self, input_size: int, bidirectional: bool = False) -> Recurrent:

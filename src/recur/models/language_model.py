@@ -18,6 +18,7 @@ from torch import nn
 
 from recur.errors import RecurError
 from recur.models.encoder import EncoderConfig
+from recur.models.memory import build_within_memory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +41,8 @@ class LanguageModel(nn.Module):
     def __init__(self, config: LanguageModelConfig):
         super().__init__()
         self.config = config
-        self.embed = nn.Embedding(config.vocab_size, config.embedding)
+        self.embed = build_within_memory(lambda: nn.Embedding(config.vocab_size, config.embedding),
+                                         f"an embedding of {config.vocab_size} tokens × {config.embedding}")
         self.rnn = config.build_encoder(config.embedding)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)

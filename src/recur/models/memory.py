@@ -4,6 +4,8 @@
 The model is first built on PyTorch's ``meta`` device, which records shapes and allocates nothing;
 training holds each parameter four times over (the weights, their gradients and Adam's two
 moments), so a model is refused when 4 × parameters × bytes per value exceeds the machine's memory.
+One too big even to measure (``--hidden 2**62``: its sizes overflow int64, on meta too) is refused
+in one line when the real build fails, as is one the allocator cannot place.
 """
 
 from __future__ import annotations
@@ -48,4 +50,7 @@ def build_within_memory(build: Callable[[], nn.Module], what: str, memory: int |
     if need is not None and memory is not None and need > memory:
         raise RecurError(f"{what} needs about {need / 2**30:,.0f} GiB to train (weights, gradients, optimizer "
                          f"moments); this machine has {memory / 2**30:,.0f} GiB: choose a smaller size")
-    return build()
+    try:
+        return build()
+    except (RuntimeError, TypeError, MemoryError) as err:  # sizes past int64 (the probe failed too), no memory
+        raise RecurError(f"{what} cannot be built: {str(err).splitlines()[0]:.160}; choose a smaller size") from None

@@ -47,7 +47,7 @@ def task_of(folder: Path) -> tuple[TaskSpec, dict]:
     """The registered task of a checkpoint folder, and its config.json."""
     config = checkpoint.read_config(folder)
     name = config.get("task")
-    if name not in TASKS:
+    if not isinstance(name, str) or name not in TASKS:  # an edited file may hold a list: unhashable
         raise RecurError(f"{folder / 'config.json'}: unknown task {name!r}; known: {', '.join(TASKS)}")
     return TASKS[name], config
 
@@ -62,16 +62,22 @@ def load(path: str | Path, wants: type | tuple[type, ...] | None = None, use: st
     if wants is not None and not issubclass(spec.ready_type, wants):
         fitting = [name for name, other in TASKS.items() if issubclass(other.ready_type, wants)]
         raise RecurError(f"{path}: a {spec.name} model; {use} needs a model of {' or '.join(fitting)}")
+    ready = from_checkpoint_config(folder, spec.untrained_model, config)
+    checkpoint.load_model_weights(ready.model, folder)
+    ready.model.eval()
+    return ready
+
+
+def from_checkpoint_config(folder: Path, make, config: dict):
+    """``make(config)`` (a task's ``untrained_model``, or its ``resumed_task``) for the checkpoint in
+    ``folder``; an edited or foreign config.json is refused in one line naming it."""
     try:
-        ready = spec.untrained_model(config)
+        return make(config)
     except RecurError as err:
         raise RecurError(f"{folder}: {err}") from None
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # an edited or foreign file
         raise RecurError(f"{folder / 'config.json'}: not a config this version of recur can read "
                          f"({type(err).__name__}: {err!s:.200})") from None
-    checkpoint.load_model_weights(ready.model, folder)
-    ready.model.eval()
-    return ready
 
 
 def held_out_scores(path: str | Path, data: str | None = None) -> dict[str, dict]:
@@ -87,4 +93,4 @@ def held_out_scores(path: str | Path, data: str | None = None) -> dict[str, dict
             for name, (items, source) in splits.items()}
 
 
-__all__ = ["TASKS", "checkpoint_folder", "held_out_scores", "load", "task_of"]
+__all__ = ["TASKS", "checkpoint_folder", "from_checkpoint_config", "held_out_scores", "load", "task_of"]

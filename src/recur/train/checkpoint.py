@@ -35,6 +35,7 @@ def write_checkpoint(folder: Path, config: dict, tensors: dict[str, dict[str, to
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    old = folder.with_name(folder.name + ".old")
     try:
         try:
             _write_json(tmp / "config.json", config)
@@ -44,17 +45,17 @@ def write_checkpoint(folder: Path, config: dict, tensors: dict[str, dict[str, to
                 _write_json(tmp / f"{name}.json", data)
             as_umask_allows(tmp)
             durable(tmp)
+            if folder.exists():  # if not, an ``old`` (left by a write cut between these renames) is the only copy
+                if old.exists():
+                    shutil.rmtree(old)
+                folder.rename(old)
+            tmp.rename(folder)
         except (OSError, SafetensorError) as err:  # a full disk, a quota: name the folder, not the temp file
             reason = getattr(err, "strerror", None) or str(err)
-            kept = f"the previous checkpoint in {folder} is kept" if (folder / "config.json").exists() else \
+            previous = resolve(folder)
+            kept = f"the previous checkpoint in {previous} is kept" if (previous / "config.json").exists() else \
                 "no earlier checkpoint was there"
             raise RecurError(f"{folder}: could not write the checkpoint ({reason}); {kept}") from None
-        old = folder.with_name(folder.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
         durable_entries(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -122,6 +123,11 @@ def _read_json(path: Path) -> dict:
     if not path.exists():
         raise RecurError(f"{path}: missing from the checkpoint")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RecurError(f"{path}: not valid JSON ({err})") from None
+    except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than Python's stack
+        raise RecurError(f"{path}: not JSON recur can read (a number too long or nesting too deep)") from None
+    if not isinstance(data, dict):
+        raise RecurError(f"{path}: expected a JSON object, got {json.dumps(data)[:40]}")
+    return data
