@@ -223,8 +223,10 @@ def run_train(args) -> int:
     trainer = Trainer(task, config, out, args.command_line, device=device, data=data)
     try:
         summary = trainer.fit(resume=args.resume)
-    finally:
-        distributed.stop(trainer.world)
+    except BaseException:
+        trainer.close(finished=False)
+        raise
+    trainer.close()
     if not trainer.world.is_main:  # rank 0 speaks for every rank
         return EXIT_INTERRUPTED if summary["interrupted"] else 0
     if summary["interrupted"]:

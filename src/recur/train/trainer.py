@@ -17,6 +17,7 @@ above the untrained model's marks the run diverged and is never kept as ``best/`
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import signal
 import sys
@@ -172,6 +173,17 @@ class Trainer:
                 f"best_{self.selection.metric}": self.progress.best_score,
                 "interrupted": self._stopping, "stopped_early": self._stopped_early,
                 "diverged": self._diverged, "out": str(self.out)}
+
+    def close(self, finished: bool = True) -> None:
+        """Leave the process group (under DDP): after a run that finished, every rank meets once more
+        (after an error the others may be inside a collective: no meeting); then the DDP wrapper is
+        let go, and only then the group (the group freed last, from the wrapper, with the GIL held,
+        could wait forever on a gloo thread that needs the GIL)."""
+        if finished:
+            distributed.barrier(self.world)
+        self.step_module = None
+        gc.collect()
+        distributed.stop(self.world)
 
     def request_stop(self) -> None:
         """Stop after the current step, as Ctrl-C does."""
