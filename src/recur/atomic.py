@@ -9,6 +9,7 @@ that a power cut leaves the old file or the new one, never an empty one.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Callable
@@ -52,11 +53,21 @@ def _fsync(item: Path) -> None:
         os.close(fd)
 
 
+_TEMPORARY_PREFIX = ".{name}.tmp"  # then the writer's PID and the file's suffix
+
+
+def leftovers_of(path: str | Path) -> list[Path]:
+    """The temporary files that ``write_atomically(path)`` calls killed mid-write left beside ``path``
+    (a kill skips the clean-up). Remove them only where no process can be writing ``path``."""
+    path = Path(path)
+    return sorted(path.parent.glob(glob.escape(_TEMPORARY_PREFIX.format(name=path.name)) + "*"))
+
+
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)``, then rename the result onto ``path`` (the old file, if any,
     stays whole until that moment; on failure the temporary file is removed)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
+    tmp = path.with_name(f"{_TEMPORARY_PREFIX.format(name=path.name)}{os.getpid()}{path.suffix}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)

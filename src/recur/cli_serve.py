@@ -12,12 +12,14 @@ from pathlib import Path
 from recur.checks import number_flag
 from recur.errors import RecurError
 from recur.generate.kernels import set_threads, usable_cores
+from recur.serve.limits import Limits
 from recur.tasks import load
 from recur.tasks.stream_lm import StreamLM
 from recur.tasks.music import MusicModel
 from recur.tasks.translate import Translator
 
 OPTIONAL = ("starlette", "uvicorn")  # the extra 'recur[serve]'
+MAX_STREAMS = 10_000  # a slot costs little, but every waiting request is an open connection
 
 
 def add_serve_command(subparsers) -> None:
@@ -38,6 +40,10 @@ def add_serve_command(subparsers) -> None:
                          help="require TEXT with every request (open the page as URL?token=TEXT); at least 16 "
                               "printable ASCII characters. The environment variable RECUR_SERVE_TOKEN does the "
                               "same and stays out of the process list")
+    command.add_argument("--max-streams", metavar="N", type=number_flag(int, at_least=1, at_most=MAX_STREAMS),
+                         default=Limits.streams,
+                         help=f"requests at the model at once, those waiting their turn included (default "
+                              f"{Limits.streams}); more are answered at once with 429 and Retry-After")
     command.set_defaults(run=run_serve)
 
 
@@ -68,7 +74,8 @@ def run_serve(args) -> int:
     address, port = sock.getsockname()[:2]
     make_app = (create_translation_app if isinstance(model, Translator) else
                 create_music_app if isinstance(model, MusicModel) else create_app)
-    app = make_app(model, Path(args.checkpoint).resolve().name, allowed_hosts=allowed_hosts(address), token=token)
+    app = make_app(model, Path(args.checkpoint).resolve().name, Limits(streams=args.max_streams),
+                   allowed_hosts=allowed_hosts(address), token=token)
     warning = exposure_warning(address, port, token)
     if warning:
         print(warning, file=sys.stderr, flush=True)

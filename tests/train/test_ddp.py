@@ -7,6 +7,7 @@ of world size."""
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from recur.train import checkpoint, distributed
 from recur.train.trainer import TrainConfig, Trainer
 
 BATCH, SEQ_LEN = 4, 16
+RANKS_DEADLINE = 180  # seconds for a few steps of a tiny model on a loaded 2-core machine
 CHARLM = ("charlm", {"batch_size": BATCH, "seq_len": SEQ_LEN}, {"hidden": 8, "layers": 2, "embedding": 6, "dropout": 0.0})
 NO_AUGMENTATION = {"speed_perturb": 0.0, "noise_snr": 0.0, "time_mask": 0, "freq_mask": 0}
 SPEECH = ("speech", {"batch_size": 7, **NO_AUGMENTATION}, {"hidden": 6, "layers": 1, "dropout": 0.0})  # 7 = 4 + 3
@@ -58,7 +60,14 @@ def _run(world: int, data: Path, out: Path, steps: int, resume: bool = False, ta
     if world == 1:
         _train(0, 1, _free_port(), task, str(data), str(out), steps, resume)
     else:
-        multiprocessing.spawn(_train, args=(world, _free_port(), task, str(data), str(out), steps, resume), nprocs=world)
+        ranks = multiprocessing.spawn(_train, args=(world, _free_port(), task, str(data), str(out), steps, resume),
+                                      nprocs=world, join=False)
+        deadline = time.monotonic() + RANKS_DEADLINE
+        while not ranks.join(timeout=1):
+            if time.monotonic() > deadline:  # a hang must fail the test, not stall the suite
+                for process in ranks.processes:
+                    process.kill()
+                pytest.fail(f"the {world} ranks did not finish within {RANKS_DEADLINE} s")
     return load_file(out / "last" / "model.safetensors")
 
 

@@ -7,11 +7,13 @@
 Every refusal is JSON, ``{"error": message}`` (plus ``"field"`` when one field is wrong): 400 for a
 bad request or a ``RecurError`` from the library (an unseen character), 401 without the token
 (when there is one, ``access.py``), 413 for a body over the limit, 415 for a body that is not JSON,
-404/405 for a wrong route or method, and 500 (never plain text) for a fault of the server's own.
+404/405 for a wrong route or method, 429 (with ``Retry-After``) when ``limits.streams`` requests are
+at the model already, and 500 (never plain text) for a fault of the server's own.
 The checkpoint is fixed when the app is built; nothing in a request names a file.
 
 The model has one worker thread: generations and recordings take turns on it, off the event loop,
-so the page and other requests are answered while it writes.
+so the page and other requests are answered while it writes. Each holds one of ``limits.streams``
+slots (``limits.Slots``) while it waits and runs; past them a request is refused at once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from recur.serve.limits import (
     FieldError,
     GenerateRequest,
     Limits,
+    Slots,
     parse_cells,
     parse_generate,
     read_object,
@@ -51,6 +54,7 @@ from recur.viz.cells_html import cells_data
 PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                "connect-src 'self'; base-uri 'none'; form-action 'none'")
 PLAIN = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+RETRY_AFTER = "1"  # seconds: a turn at the model is short (a few thousand tokens at most)
 
 
 class Refusal(JSONResponse):
@@ -89,13 +93,46 @@ def refused(field: str, err: RecurError) -> FieldError:
     return FieldError(field, str(err))
 
 
+def take_slot(slots: Slots) -> None:
+    """One of the model's slots, or a 429 at once (a request past the limit is never queued)."""
+    if not slots.take():
+        raise HTTPException(429, f"the server is busy: {slots.size} requests are at the model already, its limit "
+                                 "(recur serve --max-streams); try again in a moment",
+                            headers={"Retry-After": RETRY_AFTER})
+
+
+async def on_the_model(slots: Slots, worker: ThreadPoolExecutor, work):
+    """``work()`` on the model's worker thread, holding a slot while it waits and runs."""
+    take_slot(slots)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(worker, work)
+    finally:
+        slots.give()
+
+
+class HeldStream(StreamingResponse):
+    """A streamed answer that gives its slot back when it is over: written out, broken off by a
+    failure, or cancelled because its client went away (Starlette then cancels ``__call__``).
+    Given back here, not in the body's generator, whose ``finally`` never runs if it never started."""
+
+    def __init__(self, content, give_back, **kwargs):
+        super().__init__(content, **kwargs)
+        self.give_back = give_back
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.give_back()
+
+
 def create_app(lm, name: str = "model", limits: Limits = Limits(),
                allowed_hosts: list[str] | None = None, token: str | None = None) -> Starlette:
     """The app over ``lm`` (what ``recur.load`` returns for charlm or wordlm). ``allowed_hosts``, when
     given, refuses requests for any other Host (a page elsewhere cannot reach the server by DNS
     rebinding); None accepts any. ``token``, when given, must come with every request
     (``access.TokenGate``)."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
+    worker, slots = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model"), Slots(limits.streams)
     page = playground_page(model_info(lm, name, limits))
 
     async def index(request: Request) -> HTMLResponse:
@@ -113,7 +150,8 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
             for step in lm.stream(ask.prime, ask.length, ask.temperature, ask.top_k, None, ask.seed):
                 yield step[0]  # one sample
 
-        return StreamingResponse(relay(pieces, worker), media_type="text/plain; charset=utf-8", headers=PLAIN)
+        take_slot(slots)  # last, so a bad request is still told what is wrong with it
+        return HeldStream(relay(pieces, worker), slots.give, media_type="text/plain; charset=utf-8", headers=PLAIN)
 
     async def cells(request: Request) -> JSONResponse:
         if lm.unit != "character":
@@ -129,8 +167,7 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
             activations = record_units(lm.model, ids)
             return cells_data(ask.text, activations, top_units(activations, ask.text, ask.top))
 
-        data = await asyncio.get_running_loop().run_in_executor(worker, measure)
-        return JSONResponse(data, headers=PLAIN)
+        return JSONResponse(await on_the_model(slots, worker, measure), headers=PLAIN)
 
     return guarded_app([Route("/", index), Route("/api/generate", generate, methods=["POST"]),
                         Route("/api/cells", cells, methods=["POST"])], allowed_hosts, token, worker_lifespan(worker))

@@ -5,7 +5,8 @@ into a frozen dataclass by a pure function that refuses a bad field with a ``Fie
 it; the app answers those with 400 and ``{"error": ..., "field": ...}``. Numbers go through
 ``recur.checks.check_value`` (type, finite, range). The caps keep one request from holding the
 single model for long: a prime or pasted text of at most ``text_chars`` characters, at most
-``length`` tokens generated, bodies of at most ``body_bytes``.
+``length`` tokens generated, bodies of at most ``body_bytes``; ``Slots`` keeps at most ``streams``
+requests at the model at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class Limits:
     length: int = 2_000  # tokens generated per request
     text_chars: int = 5_000  # a prime or a pasted text
     top: int = 20  # units listed per feature
+    # Requests at the model at once, waiting their turn included (``Slots``). Not from the cores: the model
+    # has one worker thread whatever their number, so the last request waits for every one before it, and
+    # this cap is what bounds that wait (bench/serve_load.py measures it); 64 leaves room for many pages.
+    streams: int = 64
 
 
 class FieldError(RecurError):
@@ -37,6 +42,25 @@ class FieldError(RecurError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+class Slots:
+    """At most ``size`` requests at the model at once: a generation holds a slot from the moment it is
+    accepted until its stream ends, fails or loses its client, waiting for its turn included.
+    ``take`` answers at once, so a request past the limit is refused (429), never queued into a wait
+    without end. Used only on the event loop's thread, so a plain counter is enough."""
+
+    def __init__(self, size: int):
+        self.size, self.taken = size, 0
+
+    def take(self) -> bool:
+        if self.taken >= self.size:
+            return False
+        self.taken += 1
+        return True
+
+    def give(self) -> None:
+        self.taken -= 1
 
 
 @dataclass(frozen=True)

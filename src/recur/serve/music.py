@@ -10,7 +10,6 @@ the same guards (``app.guarded_app``).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +22,8 @@ from starlette.routing import Route
 from recur.data.midi_file import write_midi
 from recur.data.piano_roll import pitches
 from recur.generate.music_audio import audio_unavailable, render_wav
-from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, read_json, worker_lifespan
-from recur.serve.limits import MUSIC_SECONDS, Limits, parse_music
+from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, on_the_model, read_json, worker_lifespan
+from recur.serve.limits import MUSIC_SECONDS, Limits, Slots, parse_music
 from recur.serve.page import filled_page
 
 MUSIC_POLICY = PAGE_POLICY + "; media-src blob:"  # the WAV plays from a blob: URL made in the page
@@ -126,7 +125,7 @@ def composed(composer, steps: int, temperature: float, seed: int | None) -> dict
 def create_music_app(composer, name: str = "model", limits: Limits = Limits(),
                      allowed_hosts: list[str] | None = None, token: str | None = None):
     """The app over ``composer`` (what ``recur.load`` returns for a music checkpoint)."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
+    worker, slots = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model"), Slots(limits.streams)
     config = composer.model.config
     page = music_page({"name": name, "set": composer.data.set, "cell": config.cell, "layers": config.layers,
                        "hidden": config.hidden, "output": config.output, "step_seconds": composer.step_seconds,
@@ -138,7 +137,7 @@ def create_music_app(composer, name: str = "model", limits: Limits = Limits(),
     async def sample(request: Request) -> JSONResponse:
         ask = parse_music(await read_json(request, limits.body_bytes), composer.step_seconds)
         work = lambda: composed(composer, ask.steps, ask.temperature, ask.seed)  # noqa: E731
-        return JSONResponse(await asyncio.get_running_loop().run_in_executor(worker, work), headers=PLAIN)
+        return JSONResponse(await on_the_model(slots, worker, work), headers=PLAIN)
 
     return guarded_app([Route("/", index), Route("/api/sample", sample, methods=["POST"])],
                        allowed_hosts, token, worker_lifespan(worker))

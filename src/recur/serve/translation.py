@@ -8,15 +8,14 @@ weight). Self-contained like the playground page (``page.py``); the same guards 
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, read_json, worker_lifespan
-from recur.serve.limits import MAX_BEAM, SENTENCE_CHARS, Limits, parse_translate
+from recur.serve.app import PAGE_POLICY, PLAIN, guarded_app, on_the_model, read_json, worker_lifespan
+from recur.serve.limits import MAX_BEAM, SENTENCE_CHARS, Limits, Slots, parse_translate
 from recur.serve.page import filled_page
 
 PAGE = """<!DOCTYPE html>
@@ -97,7 +96,7 @@ def translation_page(info: dict) -> str:
 def create_translation_app(translator, name: str = "model", limits: Limits = Limits(),
                            allowed_hosts: list[str] | None = None, token: str | None = None):
     """The app over ``translator`` (what ``recur.load`` returns for a translate checkpoint)."""
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model")
+    worker, slots = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recur-model"), Slots(limits.streams)
     config = translator.model.config
     page = translation_page({"name": name, "source": translator.data.source_language,
                              "target": translator.data.target_language, "cell": config.cell,
@@ -117,7 +116,7 @@ def create_translation_app(translator, name: str = "model", limits: Limits = Lim
                     "target": translator.target_pieces(texts[0]),
                     "attention": None if weights is None else [[round(float(w), 4) for w in row] for row in weights]}
 
-        return JSONResponse(await asyncio.get_running_loop().run_in_executor(worker, work), headers=PLAIN)
+        return JSONResponse(await on_the_model(slots, worker, work), headers=PLAIN)
 
     return guarded_app([Route("/", index), Route("/api/translate", translate, methods=["POST"])],
                        allowed_hosts, token, worker_lifespan(worker))

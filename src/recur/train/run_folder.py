@@ -4,7 +4,8 @@
     RunLock(out)            an exclusive lock (``flock`` on ``out/.lock``, which holds the owner's
                             PID): a second ``recur train`` on the same folder is refused naming that
                             PID; the kernel drops the lock when the owner dies, even by SIGKILL
-    remove_leftovers(out)   temporary folders a killed write left behind (``.last.*``, ``.best.*``)
+    remove_leftovers(out)   what a killed write left behind: temporary checkpoint folders (``.last.*``,
+                            ``.best.*``) and temporary files of run.json and metrics.jsonl
     rewind_metrics(out, s)  drop ``metrics.jsonl`` records past step ``s``: after a kill, the steps
                             between the last checkpoint and the kill are trained again on resume and
                             would otherwise be logged twice
@@ -18,9 +19,10 @@ import os
 import shutil
 from pathlib import Path
 
-from recur.atomic import write_atomically
+from recur.atomic import leftovers_of, write_atomically
 from recur.errors import RecurError
 from recur.train import checkpoint
+from recur.train.run_log import RUN_LOG
 
 LOCK_FILE = ".lock"
 CHECKPOINT_NAMES = ("last", "best")
@@ -65,14 +67,18 @@ def refuse_a_second_start(out: Path) -> None:
 
 
 def remove_leftovers(out: Path) -> list[Path]:
-    """Remove the temporary checkpoint folders a killed write left in ``out``; returns them. Only
-    called under ``RunLock``, so no write of another process is in flight."""
+    """Remove the temporary checkpoint folders and files killed writes left in ``out``; returns them.
+    Only called under ``RunLock``, so no write of another process is in flight."""
     removed = []
     for name in CHECKPOINT_NAMES:
         for path in Path(out).glob(f".{name}.*"):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
+    for name in (RUN_LOG, METRICS):  # the files of the folder written with recur.atomic
+        for path in leftovers_of(Path(out) / name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
     return removed
 
 
