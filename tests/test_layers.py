@@ -22,7 +22,8 @@ LAYERS = [
     {"explain", "serve"},
     {"cli_flags"},
     {"cli_viz", "cli_serve", "cli_explain"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "__init__"},
+    {"__main__"},  # python -m recur, as torchrun's -m recur starts each rank
 ]
 LAYER_OF = {name: row for row, names in enumerate(LAYERS) for name in names}
 
