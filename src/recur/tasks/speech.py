@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from recur.checks import check_config
 from recur.data import fsdd
 from recur.data.audio_features import FEATURES, frames, stacked
-from recur.data.batches import EpochOrder, ShardsByOrder
+from recur.data.batches import EpochOrder
 from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
 from recur.models.speech_rnn import BLANK, SpeechConfig, SpeechRNN
@@ -249,14 +249,14 @@ class SpeechTask:
         """DDP: recordings through the shared order (digit), or rows ``rank::world`` of each step's
         strings (ctc), drawn from the same seed on every rank."""
         if self.model_config.output == "digit":
-            ShardsByOrder.shard(self, rank, world)
+            self.order.shard(rank, world)
         elif world > self.data.batch_size:
             raise RecurError(f"--batch-size {self.data.batch_size} strings cannot be shared by {world} processes")
         self.rank, self.world = rank, world
 
     @property
     def share(self) -> tuple[int, int]:
-        return ShardsByOrder.share.fget(self) if self.model_config.output == "digit" else self.string_share
+        return self.order.share if self.model_config.output == "digit" else self.string_share
 
     def training_frames(self, utterances: list[fsdd.Utterance], rows: list[int] | None = None) -> list[torch.Tensor]:
         """The frames of this step's utterances: precomputed, or augmented from the seed
