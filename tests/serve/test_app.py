@@ -172,8 +172,12 @@ def test_limits_are_the_apps_own(charlm):
 
 def test_only_the_allowed_hosts_are_answered(charlm):
     with TestClient(create_app(charlm, allowed_hosts=["127.0.0.1", "localhost"])) as client:
-        assert client.get("/").status_code == 400  # Host: testserver
+        refused = client.get("/")  # Host: testserver
+        assert refused.status_code == 400 and "Host header said testserver" in refused.json()["error"]
         assert client.get("/", headers={"host": "localhost:8000"}).status_code == 200
+    with TestClient(create_app(charlm, allowed_hosts=["[::1]"])) as client:
+        assert client.get("/", headers={"host": "[::1]:8000"}).status_code == 200
+        assert client.post("/api/generate", json={}, headers={"host": "evil.example:8000"}).status_code == 400
 
 
 def test_a_word_model_generates_but_has_no_cell_viewer():

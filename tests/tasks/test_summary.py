@@ -19,6 +19,7 @@ def test_info_records_each_session_and_the_held_out_scores(tmp_path, shakespeare
     first, second = summary["sessions"]
     assert first["command"] == "recur " + " ".join(train + ["--max-steps", "3"])
     assert (first["from_step"], first["to_step"], second["from_step"], second["to_step"]) == (0, 3, 3, 5)
+    assert first["processes"] == second["processes"] == 1
     assert first["machine"]["cores"] >= 1 and first["machine"]["torch"]
     best = summary["best"]["validation"]["loss"]
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]

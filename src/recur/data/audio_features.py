@@ -14,6 +14,9 @@ for the recurrent layers, as Sak et al. 2015 do for CTC acoustic models).
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from recur.data.fsdd import RATE
@@ -21,14 +24,42 @@ from recur.data.fsdd import RATE
 FEATURES = ("logmel", "mfcc")
 WINDOW, HOP = 256, 128  # samples at 8 kHz: 32 ms windows, 16 ms apart
 MFCC_MELS = 40
+_warmed = False
+
+
+def warmed_librosa():
+    """librosa, its numba-compiled functions run once on a short silence under an exclusive file lock.
+
+    librosa compiles some functions with numba on first use and caches them beside its own code;
+    processes that compile at once (the ranks of ``recur train speech --nproc N`` on a fresh
+    machine) can load each other's half-written cache files and crash. The lock lets one process
+    compile and write while the others wait, then load the finished cache."""
+    global _warmed
+    import librosa  # imported here: a model that is only loaded never pays for it
+
+    if not _warmed:
+        _warmed = True
+        try:
+            import fcntl
+            lock = open(Path(tempfile.gettempdir()) / "recur-librosa-numba.lock", "a")
+        except (ImportError, OSError):  # not POSIX, or no writable temporary folder: no lock to take
+            lock = fcntl = None
+        try:
+            if lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            for kind in FEATURES:
+                frames(np.zeros(WINDOW * 4, np.float32), kind, 13)
+        finally:
+            if lock:
+                lock.close()  # closing releases the lock
+    return librosa
 
 
 def frames(samples: np.ndarray, kind: str = "logmel", size: int = 40, normalised: bool = True) -> np.ndarray:
     """``[T, size]`` float32 frames of ``samples`` (float32 at 8 kHz), normalised per utterance
     unless ``normalised`` is false (a time average of normalised frames is zero: the yardsticks
     average the raw ones)."""
-    import librosa  # imported here: a model that is only loaded never pays for it
-
+    librosa = warmed_librosa()
     mels = size if kind == "logmel" else MFCC_MELS
     power = librosa.feature.melspectrogram(y=samples, sr=RATE, n_fft=WINDOW, hop_length=HOP, n_mels=mels,
                                            fmin=20.0, fmax=RATE / 2)

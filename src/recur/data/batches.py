@@ -1,6 +1,9 @@
-"""Minibatches of examples in a seeded order that changes every epoch, with a resumable position."""
+"""Minibatches of examples in a seeded order that changes every epoch, with a resumable position;
+and each process's rows of a batch when several train it together (DDP)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import torch
 
@@ -28,6 +31,8 @@ class EpochOrder:
     def shard(self, rank: int, world: int) -> None:
         if world > self.count:
             raise RecurError(f"{self.count} training examples cannot be shared by {world} processes")
+        if world > self.batch_size:
+            raise RecurError(f"--batch-size {self.batch_size} cannot be shared by {world} processes: give at least {world}")
         self.rank, self.world = rank, world
 
     def _shuffled(self) -> list[int]:
@@ -70,3 +75,49 @@ class ShardsByOrder:
     @property
     def share(self) -> tuple[int, int]:
         return self.order.share
+
+
+class RowShare:
+    """One process's rows of each step's global batch, for a task that draws the whole batch the
+    same way on every process (from its seed and step) and trains its own rows of it.
+
+    Under DDP (``shard``) rank r of W takes rows r, r+W, ... (``mine``); its loss is a mean over its
+    own items (rows, words, predicted steps or points), and ``count`` records ``share`` = (its
+    items, the batch's items), which ``recur.train.distributed.global_mean`` turns into the weight
+    that makes the averaged gradient the whole batch's. On one process ``mine`` is every row."""
+
+    def __init__(self, rows: int, what: str = "--batch-size"):
+        self.rows, self.what = rows, what  # the rows of a full batch, and the flag that sets them
+        self.rank, self.world = 0, 1
+        self.share = (0, 0)
+
+    def shard(self, rank: int, world: int) -> None:
+        if world > self.rows:
+            raise RecurError(f"{self.what} {self.rows} cannot be shared by {world} processes: give at least {world}")
+        self.rank, self.world = rank, world
+
+    def mine(self, rows):
+        """This rank's rows of ``rows`` (a list, an array or a tensor along its first dimension)."""
+        return rows[self.rank :: self.world]
+
+    def mine_of(self, batch):
+        """This rank's rows of a batch dataclass whose fields are all tensors ``[B, ...]``."""
+        return dataclasses.replace(batch, **{f.name: self.mine(getattr(batch, f.name))
+                                             for f in dataclasses.fields(batch)})
+
+    def count(self, mine: int, whole: int) -> None:
+        self.share = (int(mine), int(whole))
+
+
+class SharesRows:
+    """For a task that trains ``self.rows.mine(...)`` of each batch (``self.rows``: a ``RowShare``):
+    DDP's ``shard`` and ``share`` (``recur.train.distributed``)."""
+
+    rows: RowShare
+
+    def shard(self, rank: int, world: int) -> None:
+        self.rows.shard(rank, world)
+
+    @property
+    def share(self) -> tuple[int, int]:
+        return self.rows.share

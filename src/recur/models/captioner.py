@@ -81,6 +81,7 @@ class Captioner(AttentiveDecoder):
 
     def grid(self, images: torch.Tensor) -> torch.Tensor:
         """``images [B, H, W]`` -> the annotations ``[B, H/2 · W/2, C]``, row by row."""
+        images = images.to(self.cnn[0].weight.dtype)  # the weights' precision (float64 in the equivalence tests)
         if self.config.blind:
             images = torch.zeros_like(images)
         return self.cnn(coordinates(images)).flatten(2).transpose(1, 2)

@@ -68,6 +68,34 @@ def carries(scope: dict, token: bytes) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), token)
 
 
+def host_of(scope: dict) -> str:
+    """The host name of the request's ``Host`` header, without its port (``[::1]:8000`` -> ``[::1]``)."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"").decode("latin-1")
+    return host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host.split(":")[0]
+
+
+async def refuse(send, status: int, message: str, headers: tuple = ()) -> None:
+    """Answer an HTTP request with ``status`` and ``{"error": message}`` (the app's JSON refusal)."""
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store"), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class HostGate:
+    """ASGI middleware: HTTP requests whose ``Host`` is not one of ``allowed`` get 400 and a JSON error."""
+
+    def __init__(self, app, allowed: list[str]):
+        self.app, self.allowed = app, set(allowed)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or host_of(scope) in self.allowed:
+            return await self.app(scope, receive, send)
+        await refuse(send, 400, f"this server answers only requests for {', '.join(sorted(self.allowed))} (the "
+                                f"Host header said {host_of(scope)[:100] or 'nothing'}); open the page by one of those names")
+
+
 class TokenGate:
     """ASGI middleware: HTTP requests without ``token`` get 401 and a JSON error."""
 
@@ -77,9 +105,5 @@ class TokenGate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or carries(scope, self.token):
             return await self.app(scope, receive, send)
-        body = json.dumps({"error": "this server needs its token: open the page as /?token=TOKEN, or send "
-                                    "the header Authorization: Bearer TOKEN"}).encode()
-        await send({"type": "http.response.start", "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"www-authenticate", b"Bearer"), (b"cache-control", b"no-store")]})
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, 401, "this server needs its token: open the page as /?token=TOKEN, or send the header "
+                                "Authorization: Bearer TOKEN", ((b"www-authenticate", b"Bearer"),))

@@ -27,7 +27,6 @@ from dataclasses import asdict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.routing import Route
@@ -35,7 +34,7 @@ from starlette.routing import Route
 from recur.analysis.activations import record_units, top_units
 from recur.errors import RecurError
 from recur.generate.sampling import check_sampling
-from recur.serve.access import TokenGate
+from recur.serve.access import HostGate, TokenGate
 from recur.serve.limits import (
     TEMPERATURES,
     FieldError,
@@ -176,7 +175,7 @@ def create_app(lm, name: str = "model", limits: Limits = Limits(),
 def guarded_app(routes: list[Route], allowed_hosts: list[str] | None, token: str | None, lifespan) -> Starlette:
     """The app of every ``recur serve`` page: its routes behind the Host check and the token gate,
     every refusal answered as JSON (the module docstring)."""
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] if allowed_hosts else []
+    middleware = [Middleware(HostGate, allowed=allowed_hosts)] if allowed_hosts else []
     middleware += [Middleware(TokenGate, token=token)] if token is not None else []
     return Starlette(routes=routes, exception_handlers={HTTPException: http_refusal, RecurError: recur_refusal,
                                                         Exception: fault},

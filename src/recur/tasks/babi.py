@@ -35,6 +35,7 @@ from torch.nn import functional as F
 
 from recur.checks import check_config
 from recur.data import WordVocab, find_data
+from recur.data.batches import RowShare, SharesRows
 from recur.data.babi import TASK_IDS, VERSIONS, Question, read_babi, split_held_out, task_file, training_files, words
 from recur.data.vocab import UNK
 from recur.errors import RecurError
@@ -254,8 +255,9 @@ class BabiReader:
                 "attention": None if attention is None else attention[:, 0].tolist(), "unknown_words": unknown}
 
 
-class BabiTask:
-    """Trainer-facing: seeded shuffled batches, epoch by epoch, with the authors' epoch schedule."""
+class BabiTask(SharesRows):
+    """Trainer-facing: seeded shuffled batches, epoch by epoch, with the authors' epoch schedule
+    (under DDP every rank draws the batch and trains its own rows of it)."""
 
     item_name = "questions"
     # validation accuracy picks best/; with 100 held-out questions ties are common, and the later model
@@ -269,6 +271,7 @@ class BabiTask:
         self.train = encode(vocab, train, config.memory_slots, config.sentence_words)
         self.valid = encode(vocab, valid, config.memory_slots, config.sentence_words)
         self.items_per_step = min(data.batch_size, len(train))
+        self.rows = RowShare(self.items_per_step)
         self.batches_per_epoch = max(1, len(train) // data.batch_size)  # the authors' ⌊N / batch⌋
         self.epoch, self.position = 0, 0
         self._set_phase()
@@ -292,9 +295,10 @@ class BabiTask:
         self._set_phase()
         order = torch.randperm(len(self.train.answer), generator=self._generator())
         rows = order[self.position * self.items_per_step: (self.position + 1) * self.items_per_step]
-        batch = self.train.batch(rows, self.data.time_noise, self._generator(self.position + 1))
+        batch = self.rows.mine_of(self.train.batch(rows, self.data.time_noise, self._generator(self.position + 1)))
         logits, _ = answer_logits(self.model, batch)
-        loss = F.cross_entropy(logits, self.train.answer[rows])
+        loss = F.cross_entropy(logits, self.train.answer[self.rows.mine(rows)])
+        self.rows.count(len(batch.question), len(rows))
         scale = self.gradient_scale()
         self.position += 1
         if self.position == self.batches_per_epoch:

@@ -20,6 +20,7 @@ import torch
 
 from recur.analysis.caption_scores import attention_hits, caption_scores
 from recur.checks import check_config
+from recur.data.batches import RowShare, SharesRows
 from recur.data.digit_strips import (HEIGHT, MAX_DIGITS, STYLES, WIDTH, WORDS, Strips, compose, digit_images,
                                      split_indices)
 from recur.data.subwords import BOS, EOS, PAD
@@ -162,8 +163,10 @@ class ImageCaptioner:
                          "--data file; 'recur caption DIR IMAGE.png' captions a picture of your own")
 
 
-class CaptionTask:
-    """Trainer-facing: a fresh batch of training strips each step; greedy exact accuracy on val."""
+class CaptionTask(SharesRows):
+    """Trainer-facing: a fresh batch of training strips each step; greedy exact accuracy on val.
+    Under DDP every rank composes the batch and trains its own strips of it; the CNN's batch
+    normalisation then takes its statistics over the whole batch (``recur.train.distributed``)."""
 
     item_name = "strips"
     selection = Selection("exact", higher_is_better=True)
@@ -173,6 +176,7 @@ class CaptionTask:
         self.model = Captioner(config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size
+        self.rows = RowShare(data.batch_size)
         self.valid = held_out_strips(data, "val")
         self.captioner = ImageCaptioner(self.model, data)
         self.steps = 0
@@ -185,8 +189,9 @@ class CaptionTask:
         strips = compose(images, labels, splits["train"], self.data.batch_size, [self.data.data_seed, self.steps],
                          self.data.max_digits)
         target_in, target_out = caption_batch(strips.captions(self.data.style))
-        loss, words = self.model.loss(torch.as_tensor(strips.images, device=self.device), target_in.to(self.device),
-                                      target_out.to(self.device))
+        images, target_in, mine_out = (self.rows.mine(t) for t in (torch.as_tensor(strips.images), target_in, target_out))
+        loss, words = self.model.loss(images.to(self.device), target_in.to(self.device), mine_out.to(self.device))
+        self.rows.count(words, (target_out != PAD).sum())
         self.steps += 1
         return loss / words
 

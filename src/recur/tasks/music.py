@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from recur.checks import check_config
+from recur.data.batches import RowShare, SharesRows
 from recur.data.piano_roll import KEYS, LOWEST, SETS, piece_roll, pitches, read_piano_rolls, set_path, transposed
 from recur.errors import RecurError
 from recur.models.polyphonic import PolyphonicConfig, PolyphonicRNN
@@ -86,14 +87,19 @@ def padded(rolls: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     mask = np.zeros((len(rolls), L), dtype=np.float32)
     for i, roll in enumerate(rolls):
         out[i, : len(roll)], mask[i, : len(roll)] = roll, 1
-    return torch.from_numpy(out), torch.from_numpy(mask)
+    return torch.from_numpy(out).to(torch.get_default_dtype()), torch.from_numpy(mask)
+
+
+def predicted(mask: torch.Tensor) -> torch.Tensor:
+    """``[N, L-1]``: step t + 1 of a row is predicted (from ``h_t``) when steps t and t + 1 are both real."""
+    return mask[:, 1:].bool()
 
 
 def summed_nll(model: PolyphonicRNN, rolls: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, int]:
     """``(Σ −log p(v_t | v_<t) over every predicted step, the number of those steps)``: step t of
     a row is predicted from ``h_{t−1}`` when steps t−1 and t are both real."""
     h, _ = model(rolls[:, :-1])
-    keep = mask[:, 1:].bool()
+    keep = predicted(mask)
     h, target = h[keep], rolls[:, 1:][keep]
     rows = max(1, len(h) if torch.is_grad_enabled() else EVAL_ROWS)  # scored in slices when nothing is trained
     total = sum((model.step_nll(h[s : s + rows], target[s : s + rows]).sum() for s in range(0, len(h), rows)),
@@ -189,8 +195,9 @@ class MusicModel(Sampler):
         return torch.cat(rows).to(torch.uint8).numpy()
 
 
-class MusicTask:
-    """Trainer-facing: windows of training pieces each step; the pooled NLL on ``valid``."""
+class MusicTask(SharesRows):
+    """Trainer-facing: windows of training pieces each step; the pooled NLL on ``valid`` (under DDP
+    every rank draws the windows and trains its own rows of them)."""
 
     item_name = "steps"
 
@@ -201,6 +208,7 @@ class MusicTask:
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * data.window  # updated each step to the steps it predicted
         self.openings = opening_chords(self.train_pieces)
+        self.rows = RowShare(data.batch_size)
         self.steps = 0
 
     def to(self, device) -> None:
@@ -209,8 +217,11 @@ class MusicTask:
     def train_loss(self) -> torch.Tensor:
         rolls, mask = training_windows(self.train_pieces, self.data.batch_size, self.data.window,
                                        self.data.transpose, [self.data.data_seed, self.steps])
+        whole = int(predicted(mask).sum())
+        rolls, mask = self.rows.mine(rolls), self.rows.mine(mask)
         total, count = summed_nll(self.model, rolls.to(self.device), mask.to(self.device))
-        self.steps, self.items_per_step = self.steps + 1, count
+        self.rows.count(count, whole)
+        self.steps, self.items_per_step = self.steps + 1, whole
         return total / max(count, 1)
 
     def evaluate(self) -> dict[str, float]:

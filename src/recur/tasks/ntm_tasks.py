@@ -25,6 +25,7 @@ import torch
 from torch.nn import functional as F
 
 from recur.checks import check_config
+from recur.data.batches import RowShare, SharesRows
 from recur.errors import RecurError
 from recur.models.ntm import NTMConfig, build_memory_model
 from recur.modes import evaluation_mode
@@ -68,7 +69,7 @@ class BitProblem:
 
 def random_bits(generator: torch.Generator, *shape: int) -> torch.Tensor:
     """Independent fair bits as floats."""
-    return torch.randint(0, 2, shape, generator=generator).float()
+    return torch.randint(0, 2, shape, generator=generator).to(torch.get_default_dtype())
 
 
 def training_length(data: BitProblem, generator: torch.Generator) -> int:
@@ -112,8 +113,9 @@ def score(model, batches: list[Batch]) -> dict[str, float]:
             "bit_errors": errors / sequences}
 
 
-class MemoryTask:
-    """Trainer-facing: a fresh batch of one random length each step, scored on the held-out set."""
+class MemoryTask(SharesRows):
+    """Trainer-facing: a fresh batch of one random length each step, scored on the held-out set
+    (under DDP every rank draws the batch and trains its own rows of it)."""
 
     item_name = "sequences"
 
@@ -121,12 +123,15 @@ class MemoryTask:
         self.name, self.model_config, self.data = name, model_config, data
         self.model = build_memory_model(model_config)
         self.items_per_step = data.batch_size
+        self.rows = RowShare(data.batch_size)
         self.generator = torch.Generator().manual_seed(data.data_seed)
         self.valid = held_out_batches(data, range(data.min_length, data.max_length + 1), HELD_OUT_PER_LENGTH,
                                       HELD_OUT_SEEDS["valid"])
 
     def train_loss(self) -> torch.Tensor:
-        batch = self.data.batch(self.data.batch_size, training_length(self.data, self.generator), self.generator)
+        whole = self.data.batch(self.data.batch_size, training_length(self.data, self.generator), self.generator)
+        batch = self.rows.mine_of(whole)
+        self.rows.count(batch.scored.sum(), whole.scored.sum())  # the loss is a mean over scored steps' bits
         return training_loss(self.model, batch)
 
     def evaluate(self) -> dict[str, float]:

@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from recur.checks import check_config
 from recur.data import fsdd
 from recur.data.audio_features import FEATURES, frames, stacked
-from recur.data.batches import EpochOrder
+from recur.data.batches import EpochOrder, RowShare
 from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
 from recur.models.speech_rnn import BLANK, SpeechConfig, SpeechRNN
@@ -228,8 +228,7 @@ class SpeechTask:
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size
         self.steps = 0
-        self.rank, self.world = 0, 1  # DDP: this rank's strings are rows rank::world of each step's
-        self.string_share = (0, 0)
+        self.rows = RowShare(data.batch_size)  # DDP: this rank's strings are rows rank::world of each step's
         self.train_pool = parts["train"]
         self.augments = bool(data.speed_perturb or data.noise_snr or data.freq_mask or data.time_mask)
         if config.output == "digit":
@@ -248,15 +247,13 @@ class SpeechTask:
     def shard(self, rank: int, world: int) -> None:
         """DDP: recordings through the shared order (digit), or rows ``rank::world`` of each step's
         strings (ctc), drawn from the same seed on every rank."""
+        self.rows.shard(rank, world)
         if self.model_config.output == "digit":
             self.order.shard(rank, world)
-        elif world > self.data.batch_size:
-            raise RecurError(f"--batch-size {self.data.batch_size} strings cannot be shared by {world} processes")
-        self.rank, self.world = rank, world
 
     @property
     def share(self) -> tuple[int, int]:
-        return self.order.share if self.model_config.output == "digit" else self.string_share
+        return self.order.share if self.model_config.output == "digit" else self.rows.share
 
     def training_frames(self, utterances: list[fsdd.Utterance], rows: list[int] | None = None) -> list[torch.Tensor]:
         """The frames of this step's utterances: precomputed, or augmented from the seed
@@ -264,7 +261,7 @@ class SpeechTask:
         if not self.augments:
             return [self.train_feats[i] for i in rows] if rows is not None else \
                 [features_of(u, self.data) for u in utterances]
-        rank = [self.rank] if self.world > 1 else []  # DDP: each rank its own draws for its own rows
+        rank = [self.rows.rank] if self.rows.world > 1 else []  # DDP: each rank its own draws for its own rows
         rng = np.random.default_rng([self.data.data_seed, self.steps, 1, *rank])
         return [augmented(u, self.data, rng) for u in utterances]
 
@@ -277,8 +274,9 @@ class SpeechTask:
             return F.cross_entropy(self.model(x.to(self.device), lengths.to(self.device)), labels)
         strings = fsdd.digit_strings(self.train_pool, self.data.batch_size, [self.data.data_seed, self.steps],
                                      self.data.min_digits, self.data.max_digits)
-        mine = strings[self.rank :: self.world]
-        self.string_share, strings = (len(mine), len(strings)), mine
+        mine = self.rows.mine(strings)
+        self.rows.count(len(mine), len(strings))
+        strings = mine
         x, lengths = padded(self.training_frames(strings))
         self.steps += 1
         log_probs = self.model(x.to(self.device), lengths.to(self.device))

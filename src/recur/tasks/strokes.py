@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from recur.checks import check_config
+from recur.data.batches import RowShare, SharesRows
 from recur.data.strokes import SETS, read_drawings, set_path
 from recur.errors import RecurError
 from recur.models.mdn import StrokeConfig, StrokeMDN, mixture, offset_log_density, sample_point
@@ -99,7 +100,7 @@ def padded(drawings: list[np.ndarray], scale: float) -> tuple[torch.Tensor, torc
     mask = np.zeros((len(drawings), L), dtype=np.float32)
     for i, d in enumerate(drawings):
         out[i, : len(d)], mask[i, : len(d)] = normalised(d, scale), 1
-    return torch.from_numpy(out), torch.from_numpy(mask)
+    return torch.from_numpy(out).to(torch.get_default_dtype()), torch.from_numpy(mask)
 
 
 def summed_nll(model: StrokeMDN, points: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -187,8 +188,9 @@ class StrokeModel(Sampler):
         return [drawn[i, :n] for i, n in enumerate(ns)]
 
 
-class StrokeTask:
-    """Trainer-facing: whole training drawings each step; the pooled NLL on ``valid``."""
+class StrokeTask(SharesRows):
+    """Trainer-facing: whole training drawings each step; the pooled NLL on ``valid`` (under DDP
+    every rank draws the batch and trains its own drawings of it)."""
 
     item_name = "points"
 
@@ -202,15 +204,19 @@ class StrokeTask:
         self.model = StrokeMDN(config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * 30  # updated each step to the points it predicted
+        self.rows = RowShare(min(data.batch_size, len(self.train_drawings)))
         self.steps = 0
 
     def to(self, device) -> None:
         self.device = torch.device(device)
 
     def train_loss(self) -> torch.Tensor:
-        points, mask = padded([self.train_drawings[i] for i in self.batch_indices()], self.stats.scale)
+        batch = [self.train_drawings[i] for i in self.batch_indices()]
+        whole = sum(len(d) - 1 for d in batch)  # a drawing's points after its first are predicted
+        points, mask = padded(self.rows.mine(batch), self.stats.scale)
         offset, pen, count = summed_nll(self.model, points.to(self.device), mask.to(self.device))
-        self.steps, self.items_per_step = self.steps + 1, count
+        self.rows.count(count, whole)
+        self.steps, self.items_per_step = self.steps + 1, whole
         return (offset + pen) / max(count, 1)
 
     def batch_indices(self) -> np.ndarray:

@@ -65,8 +65,10 @@ def summary_text(summary: dict) -> str:
         machine = session.get("machine", {})
         lines.append(f"session {number}: {session.get('started')} .. {session.get('ended', '(not ended)')}, "
                      f"steps {session.get('from_step')}..{session.get('to_step', '?')}: {session.get('command')}")
+        ranks = session.get("processes", 1)
         lines.append(f"          on {machine.get('processor')}, {machine.get('cores')} cores, torch "
-                     f"{machine.get('torch')} ({machine.get('torch_threads')} threads), commit {machine.get('commit')}")
+                     f"{machine.get('torch')} ({machine.get('torch_threads')} threads"
+                     f"{f' per process, {ranks} processes' if ranks != 1 else ''}), commit {machine.get('commit')}")
     if summary["best"]:
         lines.append(f"best     step {summary['best']['step']}: {json.dumps(summary['best']['validation'])}")
     for split, scores in (summary["held_out"] or {}).items():

@@ -25,6 +25,7 @@ import torch
 from recur.analysis.translation_scores import corpus_scores
 from recur.checks import check_config
 from recur.data import find_data
+from recur.data.batches import RowShare, SharesRows
 from recur.data.parallel import LANGUAGES, MULTI30K_FOLDER, MULTI30K_PUBLISHED, Pairs, read_pairs, read_split
 from recur.data.subwords import BOS, EOS, PAD, Subwords
 from recur.errors import RecurError
@@ -180,8 +181,10 @@ def teacher_forced_loss(model: Seq2Seq, sources, targets, reverse: bool) -> floa
     return total / tokens
 
 
-class TranslationTask:
-    """Trainer-facing: length-pooled batches in a seeded order, epoch by epoch."""
+class TranslationTask(SharesRows):
+    """Trainer-facing: length-pooled batches in a seeded order, epoch by epoch. Under DDP every
+    rank orders the batches alike and trains its own pairs of each; a batch with fewer pairs than
+    processes (an epoch's shortest) is skipped, on every rank."""
 
     item_name = "tokens"
     selection = Selection("bleu", higher_is_better=True)  # greedy BLEU on val picks best/
@@ -201,6 +204,7 @@ class TranslationTask:
         self.items_per_step = round(min(data.batch_size, len(kept)) * sum(map(len, self.targets)) / len(kept))
         self.batches_per_epoch = math.ceil(len(kept) / data.batch_size)
         self.epoch, self.position = 0, 0
+        self.rows = RowShare(min(data.batch_size, len(kept)))
         self._order_epoch, self._order = None, []
 
     def to(self, device) -> None:
@@ -220,14 +224,23 @@ class TranslationTask:
         return self._order
 
     def train_loss(self) -> torch.Tensor:
-        rows = self.epoch_batches()[self.position]
+        rows = self.next_rows()
+        while len(rows) < self.rows.world:
+            rows = self.next_rows()
+        whole = sum(len(self.targets[r]) + 1 for r in rows)  # every target word and its </s>
+        rows = self.rows.mine(rows)
         batch = make_batch([self.sources[r] for r in rows], [self.targets[r] for r in rows],
                            self.data.reverse_source).to(self.device)
         loss, tokens = self.model.loss(batch.source, batch.lengths, batch.target_in, batch.target_out)
+        self.rows.count(tokens, whole)
+        return loss / tokens
+
+    def next_rows(self) -> list[int]:
+        rows = self.epoch_batches()[self.position]
         self.position += 1
         if self.position == self.batches_per_epoch:
             self.epoch, self.position = self.epoch + 1, 0
-        return loss / tokens
+        return rows
 
     def evaluate(self) -> dict[str, float]:
         scores, _ = corpus_scores(self.translator.translate(self.valid.source, beam=1), self.valid.target)

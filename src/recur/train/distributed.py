@@ -13,9 +13,11 @@ validation data with the same weights, so their decisions (best, early stop) agr
 message. Each step the ranks agree on the time spent and on a stop request (Ctrl-C or SIGTERM,
 which torchrun passes to every rank), so that none waits for a step the others will not take.
 
-A task joins by ``shard(rank, world)`` (its batches become its rows of the global batch) and, if it
+A task joins by ``shard(rank, world)`` (its batches become its rows of the global batch, and its
+``share`` says how many of the batch's items, rows or tokens, its mean loss is over) and, if it
 carries tensors between steps, by ``gather_rows``-ing them for the checkpoint: a checkpoint holds
-the global batch's state, whatever the world size, and each rank's torch RNG state.
+the global batch's state, whatever the world size, and each rank's torch RNG state. A model's batch
+normalisations take their statistics over the global batch (``recur.train.synced_norm``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from torch import distributed as dist
 from torch import nn
 
 from recur.errors import RecurError
+from recur.train.synced_norm import global_batch_norms
 
 
 @dataclass(frozen=True)
@@ -88,15 +91,16 @@ class TrainStep(nn.Module):
 
 
 def wrap(task, world: World, device: torch.device) -> nn.Module | None:
-    """The task's training step inside DDP (parameters broadcast from rank 0), its batches sharded;
-    None for one process, or for a task solved in closed form (every rank solves the same). A task
-    that cannot shard its batches is refused in one line."""
+    """The task's training step inside DDP (parameters broadcast from rank 0), its batches sharded
+    and its batch normalisations global; None for one process, or for a task solved in closed form
+    (every rank solves the same). A task that cannot shard its batches is refused in one line."""
     if not world.distributed or getattr(task, "closed_form", False):
         return None
     if not hasattr(task, "shard"):
-        raise RecurError(f"{type(task).__name__}: this task cannot split its batches over processes yet "
-                         f"(charlm, wordlm, classify, forecast and speech can); train it on one process")
+        raise RecurError(f"{type(task).__name__}: this task cannot split its batches over processes; "
+                         f"train it on one process")
     task.shard(world.rank, world.size)
+    global_batch_norms(task.model, device)
     return nn.parallel.DistributedDataParallel(TrainStep(task), device_ids=[device.index] if device.type == "cuda"
                                                else None)
 

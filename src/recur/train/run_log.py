@@ -53,11 +53,12 @@ def recorded_data(out: Path) -> dict | None:
     return next((s["data"] for s in read_sessions(out) if isinstance(s.get("data"), dict)), None)
 
 
-def start_session(out: Path, command: str | None, step: int, data: dict | None = None) -> list[dict]:
-    """Append a session that starts now at ``step`` (on ``data``, a ``data_fingerprint``); returns the
-    sessions to pass to ``end_session``."""
+def start_session(out: Path, command: str | None, step: int, data: dict | None = None, processes: int = 1
+                  ) -> list[dict]:
+    """Append a session that starts now at ``step`` (on ``data``, a ``data_fingerprint``; trained by
+    ``processes`` DDP ranks, the machine being rank 0's); returns the sessions to pass to ``end_session``."""
     session = {"command": command or "python API (recur.Trainer)", "started": now(), "from_step": step,
-               "machine": machine_info()}
+               "processes": processes, "machine": machine_info()}
     if data:
         session["data"] = data
     sessions = [*read_sessions(out), session]

@@ -156,7 +156,8 @@ class Trainer:
             if dropped:
                 tqdm.write(f"{self.out / 'metrics.jsonl'}: {dropped} records past step {self.progress.step} (the "
                            "checkpoint) dropped; those steps are trained again", file=sys.stderr)
-            sessions = start_session(self.out, self.command, self.progress.step, self.data) if main else None
+            sessions = start_session(self.out, self.command, self.progress.step, self.data,
+                                     self.world.size) if main else None
             previous = {sig: signal.signal(sig, self._on_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 self._loop()
