@@ -66,9 +66,19 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if os.environ.get("RECUR_DEBUG"):
             raise
+        if out_of_memory(err):  # past the build-time check: activations, a batch, a data set
+            print(f"recur: error: out of memory: {str(err).splitlines()[0] if str(err) else 'MemoryError':.200}; "
+                  "choose smaller sizes (--batch-size, --seq-len, --hidden, ...)", file=sys.stderr)
+            return EXIT_USER_ERROR
         print(f"recur: internal error: {type(err).__name__}: {err!s:.300} (a bug in recur: please report it with "
               "the command; RECUR_DEBUG=1 shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+
+
+def out_of_memory(err: Exception) -> bool:
+    """Whether ``err`` is an allocation that failed (Python's, or PyTorch's CPU or CUDA allocator)."""
+    return isinstance(err, MemoryError) or isinstance(err, RuntimeError) and any(
+        words in str(err) for words in ("can't allocate memory", "CUDA out of memory", "Cannot allocate memory"))
 
 
 class RecurParser(argparse.ArgumentParser):

@@ -139,3 +139,26 @@ def test_resume_accepts_the_same_data_moved(shakespeare_file, tmp_path, capsys):
 def test_unknown_training_settings_are_refused_on_resume(refused, trained):
     edit(trained / "last" / "trainer_state.json", lambda s: s["train_config"].update(warp=9))
     refused(["train", "charlm", "--out", trained, "--resume", "--max-steps", "8"], "unknown training settings warp")
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["train", "caption", "--channels", "100000"], ["channels=100000", "GiB", "this machine has"]),
+    (["train", "music", "--output", "nade", "--nade-hidden", "100000000"], ["nade_hidden=100000000", "GiB"]),
+    (["train", "copy", "--hidden", "100000"], ["hidden=100000", "GiB"]),
+])
+def test_every_tasks_model_too_big_for_the_machine_is_refused_before_it_is_built(refused, tmp_path, argv, fragments,
+                                                                                  progression):
+    data = ["--data", progression[0](tmp_path / "chords.json")] if argv[1] == "music" else []
+    refused([*argv, *data, "--out", tmp_path / "run", "--max-steps", "1"], *fragments)
+
+
+def test_an_allocation_that_fails_while_training_is_one_line(refused, train_args, monkeypatch):
+    """Past the check on weights (activations of a huge batch, say): one line, not 'a bug in recur'."""
+    from recur.train.trainer import Trainer
+
+    def fit(self, resume=False):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 18000000000000 bytes.\nmore")
+    monkeypatch.setattr(Trainer, "fit", fit)
+    line = refused(train_args, "out of memory", "can't allocate memory", "choose smaller sizes")
+    assert "bug in recur" not in line

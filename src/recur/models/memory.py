@@ -10,6 +10,7 @@ in one line when the real build fails, as is one the allocator cannot place.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 
@@ -54,3 +55,11 @@ def build_within_memory(build: Callable[[], nn.Module], what: str, memory: int |
         return build()
     except (RuntimeError, TypeError, MemoryError) as err:  # sizes past int64 (the probe failed too), no memory
         raise RecurError(f"{what} cannot be built: {str(err).splitlines()[0]:.160}; choose a smaller size") from None
+
+
+def sized(build: Callable, config) -> nn.Module:
+    """``build(config)`` (a task's whole model) within the machine's memory: a refusal names the
+    config's whole-number settings, the sizes (``--channels``, ``--nade-hidden``, ...)."""
+    sizes = ", ".join(f"{f.name}={getattr(config, f.name)}" for f in dataclasses.fields(config)
+                      if type(getattr(config, f.name)) is int)
+    return build_within_memory(lambda: build(config), f"this model ({sizes})")

@@ -41,6 +41,7 @@ from recur.data.vocab import UNK
 from recur.errors import RecurError
 from recur.models.classifier import ClassifierConfig, SequenceClassifier
 from recur.models.memn2n import MemN2N, MemN2NConfig, StoryBatch, time_indices
+from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.tasks import babi_ask
 from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
@@ -267,7 +268,7 @@ class BabiTask(SharesRows):
     def __init__(self, config: BabiModelConfig, data: BabiDataConfig, vocab: WordVocab, train: list[Question],
                  valid: list[Question]):
         self.model_config, self.data, self.vocab = config, data, vocab
-        self.model = build_model(config)
+        self.model = sized(build_model, config)
         self.train = encode(vocab, train, config.memory_slots, config.sentence_words)
         self.valid = encode(vocab, valid, config.memory_slots, config.sentence_words)
         self.items_per_step = min(data.batch_size, len(train))

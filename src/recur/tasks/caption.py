@@ -28,6 +28,7 @@ from recur.errors import RecurError
 from recur.generate.attentive import decode
 from recur.models.attentive_decoder import summed_loss
 from recur.models.captioner import POOL, Captioner, CaptionerConfig
+from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.tasks import caption_verb
 from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
@@ -173,7 +174,7 @@ class CaptionTask(SharesRows):
 
     def __init__(self, config: CaptionerConfig, data: CaptionDataConfig):
         self.model_config, self.data = config, data
-        self.model = Captioner(config)
+        self.model = sized(Captioner, config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size
         self.rows = RowShare(data.batch_size)

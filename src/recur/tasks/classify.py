@@ -32,6 +32,7 @@ from recur.data.ptb_tokens import plain_spelling, ptb_tokens
 from recur.data.vocab import UNK
 from recur.errors import RecurError
 from recur.models import ClassifierConfig, SequenceClassifier
+from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
 from recur.train.task import Selection
@@ -156,7 +157,7 @@ class ClassifyTask(ShardsByOrder):
     def __init__(self, model_config: ClassifierConfig, data: ClassifyDataConfig, vocab: WordVocab,
                  train: list[tuple[int, str]], dev: list[tuple[int, str]]):
         self.model_config, self.data, self.vocab = model_config, data, vocab
-        self.model = SequenceClassifier(model_config)
+        self.model = sized(SequenceClassifier, model_config)
         self.train = encode_examples(vocab, train)
         self.dev = encode_examples(vocab, dev)
         self.items_per_step = data.batch_size

@@ -32,6 +32,7 @@ from recur.data.series_catalog import SERIES, SeriesSpec, series_spec
 from recur.data.table import Table, read_table
 from recur.errors import RecurError
 from recur.models.forecaster import ForecasterConfig, SequenceForecaster
+from recur.models.memory import sized
 from recur.models.naive_forecasts import persistence, seasonal_naive
 from recur.modes import evaluation_mode
 from recur.tasks.forecast_verb import forecast_arguments, run_forecast
@@ -159,7 +160,7 @@ class ForecastTask(ShardsByOrder):
 
     def __init__(self, model_config: ForecasterConfig, data: ForecastDataConfig, scaling: Scaling, table: Table):
         self.model_config, self.data, self.scaling = model_config, data, scaling
-        self.model = SequenceForecaster(model_config)
+        self.model = sized(SequenceForecaster, model_config)
         train_end, val_end, _ = training_borders(data, table)
         z = scaling.apply(table.values)
         self.train_x, self.train_y = windows(z[:train_end], data.seq_len, data.horizon)

@@ -30,6 +30,7 @@ from recur.checks import check_config
 from recur.data.batches import RowShare, SharesRows
 from recur.data.piano_roll import KEYS, LOWEST, SETS, piece_roll, pitches, read_piano_rolls, set_path, transposed
 from recur.errors import RecurError
+from recur.models.memory import sized
 from recur.models.polyphonic import PolyphonicConfig, PolyphonicRNN
 from recur.modes import evaluation_mode
 from recur.tasks.sample_verb import SAMPLE
@@ -204,7 +205,7 @@ class MusicTask(SharesRows):
     def __init__(self, config: PolyphonicConfig, data: MusicDataConfig, pieces: dict[str, list[np.ndarray]]):
         self.model_config, self.data = config, data
         self.train_pieces, self.valid = pieces["train"], pieces["valid"]
-        self.model = PolyphonicRNN(config)
+        self.model = sized(PolyphonicRNN, config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * data.window  # updated each step to the steps it predicted
         self.openings = opening_chords(self.train_pieces)

@@ -27,6 +27,7 @@ from torch.nn import functional as F
 from recur.checks import check_config
 from recur.data.batches import RowShare, SharesRows
 from recur.errors import RecurError
+from recur.models.memory import sized
 from recur.models.ntm import NTMConfig, build_memory_model
 from recur.modes import evaluation_mode
 from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
@@ -121,7 +122,7 @@ class MemoryTask(SharesRows):
 
     def __init__(self, name: str, model_config: NTMConfig, data: BitProblem):
         self.name, self.model_config, self.data = name, model_config, data
-        self.model = build_memory_model(model_config)
+        self.model = sized(build_memory_model, model_config)
         self.items_per_step = data.batch_size
         self.rows = RowShare(data.batch_size)
         self.generator = torch.Generator().manual_seed(data.data_seed)

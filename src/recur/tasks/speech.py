@@ -39,6 +39,7 @@ from recur.data.audio_features import FEATURES, frames, stacked
 from recur.data.batches import EpochOrder, RowShare
 from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
+from recur.models.memory import sized
 from recur.models.speech_rnn import BLANK, SpeechConfig, SpeechRNN
 from recur.modes import evaluation_mode
 from recur.tasks.spec import HeldOut, TaskSpec, Verb, data_source, resumed_data, saved_model_config
@@ -224,7 +225,7 @@ class SpeechTask:
 
     def __init__(self, config: SpeechConfig, data: SpeechDataConfig, parts: dict[str, list[fsdd.Utterance]]):
         self.model_config, self.data = config, data
-        self.model = SpeechRNN(config)
+        self.model = sized(SpeechRNN, config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size
         self.steps = 0

@@ -17,6 +17,7 @@ from recur.errors import RecurError
 from recur.generate import stream_ids
 from recur.generate.beam import beam_search
 from recur.models import LanguageModel, LanguageModelConfig
+from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.state import detach_state, map_state, state_fields, state_from_fields
 from recur.tasks.spec import Sampler
@@ -49,7 +50,7 @@ class StreamLMTask:
 
     def __init__(self, model_config: LanguageModelConfig, train_ids: torch.Tensor, batch_size: int, seq_len: int):
         self.model_config = model_config
-        self.model = LanguageModel(model_config)
+        self.model = sized(LanguageModel, model_config)
         self.train_stream = TextStream(train_ids, batch_size, seq_len, "the training split")
         self.items_per_step = batch_size * seq_len  # the global batch's, under DDP too
         self.position, self.epoch, self.carried = 0, 0, None

@@ -33,6 +33,7 @@ from recur.data.batches import RowShare, SharesRows
 from recur.data.strokes import SETS, read_drawings, set_path
 from recur.errors import RecurError
 from recur.models.mdn import StrokeConfig, StrokeMDN, mixture, offset_log_density, sample_point
+from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.tasks.sample_verb import SAMPLE
 from recur.tasks.spec import HeldOut, Sampler, TaskSpec, data_source, resumed_data, saved_model_config
@@ -201,7 +202,7 @@ class StrokeTask(SharesRows):
         self.stats = stats or DrawingStats.of(self.train_drawings)
         ties = np.random.default_rng(data.data_seed).random(len(self.train_drawings))
         self.by_length = np.lexsort((ties, [len(d) for d in self.train_drawings]))  # by length, ties shuffled
-        self.model = StrokeMDN(config)
+        self.model = sized(StrokeMDN, config)
         self.device = torch.device("cpu")
         self.items_per_step = data.batch_size * 30  # updated each step to the points it predicted
         self.rows = RowShare(min(data.batch_size, len(self.train_drawings)))

@@ -30,6 +30,7 @@ from recur.data.parallel import LANGUAGES, MULTI30K_FOLDER, MULTI30K_PUBLISHED, 
 from recur.data.subwords import BOS, EOS, PAD, Subwords
 from recur.errors import RecurError
 from recur.generate.translation import translate
+from recur.models.memory import sized
 from recur.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from recur.modes import evaluation_mode
 from recur.tasks import translate_verb
@@ -191,7 +192,7 @@ class TranslationTask(SharesRows):
 
     def __init__(self, config: Seq2SeqConfig, data: TranslateDataConfig, subwords: tuple[Subwords, Subwords]):
         self.model_config, self.data, self.subwords = config, data, subwords
-        self.model = Seq2Seq(config)
+        self.model = sized(Seq2Seq, config)
         self.device = torch.device("cpu")
         train = read(data, "train")
         sources, targets = subwords[0].encode_all(train.source), subwords[1].encode_all(train.target)
