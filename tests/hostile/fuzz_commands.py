@@ -6,9 +6,10 @@
                             trainer_state.json (resume): each file's hostile versions, made from
                             the real file, and the command that reads it
     judge_checkpoint(...)   a copy of the run with one file replaced, and the Verdict of its command
-    FLAG_COMMANDS           train charlm, train forecast, sample: each a base command line and the
-                            flags fuzzed on top of it (every flag of its parser but those naming
-                            paths and the step budget, which the harness fixes)
+    FLAG_COMMANDS           train TASK for every task that trains here (a tiny model on small data;
+                            wordlm, classify, babi and speech where $RECUR_DATA holds them) and sample: each a base
+                            command line and the flags fuzzed on top of it (every flag of its
+                            parser but those naming paths and the step budget, which the harness fixes)
     judge_command(argv)     the Verdict of ``recur ARGV``: exit 0 ("ran"), or exit 2 with one
                             ``error:`` line ("refused"); anything else is a failure
 
@@ -192,12 +193,74 @@ class FlagCommand:
     base: Callable[[Path, Path], list]  # (scratch folder, tiny run) -> the argv the fuzzed flags follow
 
 
+def small_data(run: Path, kind: str) -> Path:
+    """A small data set of ``kind`` beside the tiny run, written on first use: the toy corpora of the
+    task tests (a Multi30k-like reversal corpus, a chord progression, staircase drawings) or a cut
+    of the real FSDD (links)."""
+    from tests.conftest import write_progression, write_reversal_corpus, write_stroke_set
+    path = run.parent / "data" / kind
+    if kind == "fsdd":  # librosa's compiled functions loaded now: numba's cache is pickled, which a case forbids
+        from recur.data.audio_features import warmed_librosa
+        warmed_librosa()
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        if kind == "corpus":
+            write_reversal_corpus(path, sizes=(60, 10, 10))
+        elif kind == "chords.json":
+            write_progression(path)
+        elif kind == "stairs.npz":
+            write_stroke_set(path)
+        else:  # "fsdd": 2 speakers x 10 digits x recordings 0 (test), 5 (validation), 10 (training)
+            source = data_root() / "speech" / "fsdd" / "recordings"
+            (path / "recordings").mkdir(parents=True)
+            for name in (f"{d}_{s}_{i}.wav" for s in ("jackson", "theo") for d in range(10) for i in (0, 5, 10)):
+                (path / "recordings" / name).symlink_to(source / name)
+    return path
+
+
+def data_root() -> Path:
+    from tests.conftest import SHARED_DATA
+    return Path(os.environ.get("RECUR_DATA", SHARED_DATA))
+
+
+TINY_TRAINING = ["--max-steps", "2", "--eval-every", "2"]
+TASK_FLAGS = {  # each task's tiny model and the data it reads (a function of the tiny run's folder)
+    "charlm": (lambda run: ["--data", run.parent / "text.txt", *TINY_CHARLM]),
+    "forecast": (lambda run: ["--series", "airline", "--hidden", "8", "--layers", "1", *TINY_TRAINING]),
+    "translate": (lambda run: ["--data", small_data(run, "corpus"), "--subwords", "16", "--hidden", "8",
+                               "--embedding", "4", "--batch-size", "8", *TINY_TRAINING]),
+    "caption": (lambda run: ["--channels", "4", "--hidden", "8", "--embedding", "4", "--batch-size", "4",
+                             "--val-strips", "4", "--test-strips", "4", *TINY_TRAINING]),
+    "music": (lambda run: ["--data", small_data(run, "chords.json"), "--hidden", "8", "--window", "12",
+                           "--batch-size", "4", *TINY_TRAINING]),
+    "strokes": (lambda run: ["--data", small_data(run, "stairs.npz"), "--hidden", "8", "--mixtures", "2",
+                             "--batch-size", "4", *TINY_TRAINING]),
+    **{name: (lambda run: ["--hidden", "8", "--memory-slots", "6", "--memory-width", "4", "--batch-size", "2",
+                           "--max-length", "3", *TINY_TRAINING]) for name in ("copy", "repeat-copy",
+                                                                               "associative-recall")},
+    "wordlm": (lambda run: ["--data", data_root() / "ptb", "--hidden", "8", "--embedding", "8", "--layers", "1",
+                            "--seq-len", "8", "--batch-size", "4", *TINY_TRAINING]),
+    "classify": (lambda run: ["--data", data_root() / "sst", "--hidden", "8", "--embedding", "8",
+                              "--batch-size", "8", *TINY_TRAINING]),
+    "babi": (lambda run: ["--data", data_root() / "babi", "--dim", "8", "--batch-size", "8", *TINY_TRAINING]),
+    "speech": (lambda run: ["--data", small_data(run, "fsdd"), "--hidden", "8", "--batch-size", "4",
+                            *TINY_TRAINING]),
+}
+NEEDS_DATA_ROOT = {"wordlm": "ptb", "classify": "sst", "babi": "babi", "speech": "speech/fsdd/recordings"}  # read from $RECUR_DATA
+
+
+def trained_on_data_root(task: str) -> bool:
+    """Whether ``task``'s fuzz can run here: its data is bundled, made up, or under the data root."""
+    return task not in NEEDS_DATA_ROOT or (data_root() / NEEDS_DATA_ROOT[task]).is_dir()
+
+
+def _train_command(task: str) -> FlagCommand:
+    return FlagCommand(("train", task), lambda folder, run: ["train", task, "--out", folder / "out",
+                                                             *TASK_FLAGS[task](run)])
+
+
 FLAG_COMMANDS = {" ".join(c.words): c for c in (
-    FlagCommand(("train", "charlm"), lambda folder, run: ["train", "charlm", "--data", run.parent / "text.txt",
-                                                          "--out", folder / "out", *TINY_CHARLM]),
-    FlagCommand(("train", "forecast"), lambda folder, run: ["train", "forecast", "--series", "airline", "--out",
-                                                            folder / "out", "--hidden", "8", "--layers", "1",
-                                                            "--max-steps", "2", "--eval-every", "2"]),
+    *(_train_command(task) for task in TASK_FLAGS if trained_on_data_root(task)),
     FlagCommand(("sample",), lambda folder, run: ["sample", run, "--length", "16"]),
 )}
 
