@@ -51,3 +51,13 @@ ONCE_FAILED = [  # (command, flags, what went wrong before the fix)
 def test_flags_that_once_failed(run, command, flags, before):
     verdict = judge_flags(command, run, flags)
     assert verdict.outcome == "refused", verdict.detail
+
+
+def test_a_diverged_word_model_reports_an_infinite_perplexity(run):
+    """``--lr 1_000`` once ended in an internal error: e^loss of a loss in the thousands overflowed."""
+    from recur.tasks.spec import perplexity
+    assert perplexity(2.0) == pytest.approx(7.389056) and perplexity(5000.0) == float("inf")
+    if "train wordlm" not in FLAG_COMMANDS:
+        pytest.skip("the PTB files are not in this data root")
+    verdict = judge_flags("train wordlm", run, ["--lr", "1_000", "--lr", "1_000"])
+    assert verdict.outcome == "ran", verdict.detail  # trained two steps, said it diverged

@@ -12,7 +12,6 @@ scores val and test (strips of the test digits) at beam 5 (``recur.analysis.capt
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -31,7 +30,7 @@ from recur.models.captioner import POOL, Captioner, CaptionerConfig
 from recur.models.memory import sized
 from recur.modes import evaluation_mode
 from recur.tasks import caption_verb
-from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, perplexity, saved_model_config
 from recur.train.task import Selection
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")  # ids PAD, UNK, BOS, EOS, as the subword vocabularies have them
@@ -144,7 +143,7 @@ class ImageCaptioner:
         references = strips.captions(self.data.style)
         scores, signature = caption_scores(self.caption(strips.images), references)
         loss, looks = self.forced(strips, references)
-        result = {**scores, "loss": loss, "perplexity": math.exp(min(loss, 50)), "beam": self.beam,
+        result = {**scores, "loss": loss, "perplexity": perplexity(loss), "beam": self.beam,
                   "style": self.data.style, "signature": signature}
         if looks is not None and self.data.style == "spell":
             weights = [w for batch in looks for w in batch]

@@ -19,6 +19,7 @@ in ``recur.tasks.TASKS``; nothing else in the house changes (docs/architecture.m
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -127,3 +128,12 @@ def resumed_data(config: dict, data_type: type, data_path: str | None):
     """The ``data_type`` of a checkpoint's config.json, with ``--data`` (if given) read instead of
     the data it trained on."""
     return data_type(**{**config["data"], **({"source": data_source(data_path)} if data_path else {})})
+
+
+def perplexity(loss: float) -> float:
+    """e^loss, the perplexity of a mean loss in nats; infinite where that passes a float's range (a
+    diverged run's loss of thousands), not an OverflowError."""
+    try:
+        return math.exp(loss)
+    except OverflowError:
+        return math.inf

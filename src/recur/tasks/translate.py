@@ -34,7 +34,7 @@ from recur.models.memory import sized
 from recur.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from recur.modes import evaluation_mode
 from recur.tasks import translate_verb
-from recur.tasks.spec import HeldOut, TaskSpec, Verb, saved_model_config
+from recur.tasks.spec import HeldOut, TaskSpec, Verb, perplexity, saved_model_config
 from recur.train.task import Selection
 
 POOL = 50  # batches per length-sorted pool
@@ -152,7 +152,7 @@ class Translator:
     def evaluate(self, pairs: Pairs) -> dict:
         scores, signatures = corpus_scores(self.translate(pairs.source), pairs.target)
         loss = self.loss(pairs)
-        return {**scores, "loss": loss, "perplexity": math.exp(min(loss, 50)), "beam": self.beam,
+        return {**scores, "loss": loss, "perplexity": perplexity(loss), "beam": self.beam,
                 "direction": f"{self.data.source_language}-{self.data.target_language}", "signatures": signatures}
 
     def count(self, pairs: Pairs) -> int:

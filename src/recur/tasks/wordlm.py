@@ -13,7 +13,6 @@ characters: ``StreamLMTask``); ``WordLM`` is what ``recur.load`` returns.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from recur.data import WordVocab, find_data, read_text, words_of
 from recur.data.vocab import EOS
 from recur.errors import RecurError
 from recur.models import LanguageModel, LanguageModelConfig
-from recur.tasks.spec import HeldOut, TaskSpec, saved_model_config
+from recur.tasks.spec import HeldOut, TaskSpec, perplexity, saved_model_config
 from recur.tasks.stream_lm import StreamLM, StreamLMTask, mean_loss
 from recur.tasks.sample_verb import SAMPLE
 from recur.tasks.stream_lm_verbs import EXPORT
@@ -65,7 +64,7 @@ def read_split(folder: Path, split: str) -> str:
 
 def perplexity_metrics(loss: float) -> dict[str, float]:
     """Nats per word and perplexity = e^loss."""
-    return {"loss": loss, "perplexity": math.exp(loss)}
+    return {"loss": loss, "perplexity": perplexity(loss)}
 
 
 class WordLM(StreamLM):
