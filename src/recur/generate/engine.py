@@ -13,10 +13,12 @@ pre-activation, stored in fp32, bf16 or int8) and runs each step as a few compil
     GRU   : z_x = x W_ihᵀ + b_ih and z_h = h W_hhᵀ + b_hh apart, as r multiplies W_hn h + b_hn:
             r, u = σ(z_x + z_h) over their blocks;  n = tanh(n_x + r ⊙ n_h);  h = (1 − u) ⊙ n + u ⊙ h
     Elman : h = tanh(z) or relu(z)
-    logits = W_out h_top + b_out                   (the read-out stays in fp32 in every format)
+    logits = W_out h_top + b_out                   (the read-out in the same format: with a large
+                                                   vocabulary it is most of the bytes a step reads)
 
 In ``fp64`` the engine is the training model's arithmetic (tested to 1e-12); ``fp32`` agrees to 1e-5;
-``bf16`` and ``int8`` round the recurrent weights, and ``bench/generate_quality.py`` measures what that
+``bf16`` and ``int8`` round the recurrent weights and the read-out (and, on the AVX-512 loops, the
+activations that meet them: ``csrc/panel.c``), and ``bench/generate_quality.py`` measures what that
 costs in validation loss. It serves cells equivalent to a fused kernel (``lstm``, ``gru``, ``elman``,
 ``elman-relu``, ``irnn``); ``StepEngine.supports`` says whether a model can use it. Other cells are
 sampled through the model itself.
@@ -76,7 +78,7 @@ class PackedLayer:
     def stack_spec(self) -> tuple:
         """This layer for the compiled ``Stack`` (stack.c): its kind, sizes, weights and buffers."""
         def matrix(m):
-            return (-1, None, None) if m is None else (FORMATS[m.fmt], m.stored, m.scale)
+            return (-1, None, None) if m is None else (m.code, m.stored, m.scale)
 
         ih_fmt, ih, ih_scale = matrix(self.weight_ih)
         hh_fmt, hh, hh_scale = matrix(self.weight_hh)
@@ -125,7 +127,7 @@ class StepEngine:
         self.embedding = None if use_table else embedding.astype(self.dtype)
         self.layers = [PackedLayer(cell, precision, embedding if use_table and k == 0 else None)
                        for k, cell in enumerate(model.rnn.cells)]
-        self.head = PackedMatrix(as_numpy(model.head.weight), "fp64" if precision == "fp64" else "fp32")
+        self.head = PackedMatrix(as_numpy(model.head.weight), precision)
         self.head_bias = as_numpy(model.head.bias).astype(self.dtype)
         self.reset(1)
 
@@ -153,7 +155,7 @@ class StepEngine:
             x0 = None if embedding is None else np.zeros((batch, embedding.shape[1]), np.float32)
             self.stack = kernels.compiled_stack(batch, self.head.rows, embedding, x0,
                                                 [layer.stack_spec() for layer in self.layers],
-                                                (FORMATS[self.head.fmt], self.head.stored, self.head.scale,
+                                                (self.head.code, self.head.stored, self.head.scale,
                                                  self.head_bias, self.logits))
 
     def reorder(self, index: np.ndarray) -> None:

@@ -115,13 +115,14 @@ Py_ssize_t recur_helper_rows(int reset) {
 void recur_matmul(const RecurMatrix *W, const float *x, float *y, Py_ssize_t B, Py_ssize_t G, Py_ssize_t K) {
     const int parts = 1 + helpers_used;
     recur_counts.products++;
-    recur_counts.plain += !recur_use_avx2;
+    recur_counts.plain += recur_level == LEVEL_PLAIN;
+    recur_counts.avx512 += recur_level >= LEVEL_AVX512 && W->fmt >= FMT_BF16_P16;
     if (parts == 1 || G * K * B < SPLIT_MIN_WEIGHTS || G < 8 * parts) {
         recur_matmul_rows(W, x, y, B, G, K, 0, G);
         return;
     }
     recur_counts.split++;
-    const Py_ssize_t share = (G / parts + 3) & ~(Py_ssize_t)3; /* whole groups of four rows */
+    const Py_ssize_t share = (G / parts + 15) & ~(Py_ssize_t)15; /* whole panels of 16 rows (panel.c) */
     unsigned tickets[MAX_HELPERS];
     int sleeping = 0;
     for (int i = 0; i < parts - 1; i++) {
