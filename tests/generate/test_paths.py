@@ -1,5 +1,6 @@
 """Which loops ran: the compiled whole step at batch ≤ 8 and BLAS above, helper threads on products of
-65,536 weights or more, and the plain-C loops that serve CPUs without AVX2. Each test reads the
+65,536 weights or more (sharing chunks of 16-row panels, claimed by whichever thread is free), and the
+plain-C loops that serve CPUs without AVX2. Each test reads the
 compiled module's counts (``kernels.compiled_counts``), so a path that silently stops running fails."""
 
 import numpy as np
@@ -61,13 +62,15 @@ def test_two_threads_split_products_from_65536_weights(compiled, rounding_bound,
     packed.matmul_t(x, y)
     ran = compiled.compiled_counts(reset=True)
     assert ran["products"] == 1 and ran["split"] == split, ran
-    assert ran["helper_rows"] == (rows // 2 if split else 0), ran  # the caller's share: the first half
+    # the helper claims whole chunks if it is awake in time (a sleeping one may miss this product)
+    assert ran["helper_rows"] % 16 == 0 and ran["helper_rows"] <= (rows if split else 0), ran
     np.testing.assert_array_less(np.abs(y - x @ packed.dense.T), 1e-4 + rounding_bound(packed, x))
 
 
 def test_two_threads_share_a_large_lstm_step(compiled, seeded_lm):
-    """Hidden 256: W_hh is 1024×256 = 262,144 weights, and a helper computes rows 512-1023 of each step's
-    product; the logits are one thread's, bit for bit (each row's sum runs the same either way)."""
+    """Hidden 256: W_hh is 1024×256 = 262,144 weights, shared in 8 chunks of 128 rows; the helper
+    computes some of them, and the logits are one thread's, bit for bit (each row's sum runs the same
+    on either thread)."""
     model = seeded_lm(hidden=256, layers=1, width=0.2)  # the input product is a table lookup: W_hh, read-out
     ids = np.random.default_rng(0).integers(11, size=(1, T))
     one = run_engine(StepEngine(model, "fp32"), ids)
@@ -76,8 +79,14 @@ def test_two_threads_share_a_large_lstm_step(compiled, seeded_lm):
     assert compiled.set_threads(2) == 2
     two = run_engine(StepEngine(model, "fp32"), ids)
     ran = compiled.compiled_counts(reset=True)
-    assert ran["steps"] == T and ran["split"] == T and ran["helper_rows"] == 512 * T, ran
+    assert ran["steps"] == T and ran["split"] == T, ran
+    assert ran["helper_rows"] % 128 == 0 and ran["helper_rows"] <= 1024 * T, ran
     np.testing.assert_array_equal(two, one)
+    engine, tries = StepEngine(model, "fp32"), 0
+    while compiled.compiled_counts()["helper_rows"] == 0 and tries < 1000:  # a helper busy elsewhere may miss some
+        engine.step(ids[:, 0])
+        tries += 1
+    assert compiled.compiled_counts()["helper_rows"] > 0, "the helper never took a chunk"
     np.testing.assert_allclose(two, training_model_logits(model, ids), rtol=0, atol=1e-5)
 
 

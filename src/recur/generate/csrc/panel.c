@@ -173,16 +173,18 @@ RECUR_AVX512 static int panel_int8(const RecurMatrix *W, const float *x, float *
             const uint32_t *u = words + b * J;
             /* four blocks a round into independent accumulators: vpdpbusd's latency (~5 cycles) would
              * otherwise bound the loop, not the weights' bytes */
-            __m512i a[4];
-            for (int i = 0; i < 4; i++) a[i] = _mm512_setzero_si512();
+            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
             Py_ssize_t j = 0;
-            for (; j + 4 <= J; j += 4)
-                for (int i = 0; i < 4; i++)
-                    a[i] = _mm512_dpbusd_epi32(a[i], _mm512_set1_epi32((int)u[j + i]),
-                                               _mm512_loadu_si512(panel + (j + i) * 64));
+            for (; j + 4 <= J; j += 4) {
+                const int8_t *w = panel + j * 64;
+                a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)u[j]), _mm512_loadu_si512(w));
+                a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)u[j + 1]), _mm512_loadu_si512(w + 64));
+                a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32((int)u[j + 2]), _mm512_loadu_si512(w + 128));
+                a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32((int)u[j + 3]), _mm512_loadu_si512(w + 192));
+            }
             for (; j < J; j++)
-                a[0] = _mm512_dpbusd_epi32(a[0], _mm512_set1_epi32((int)u[j]), _mm512_loadu_si512(panel + j * 64));
-            const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(a[0], a[1]), _mm512_add_epi32(a[2], a[3]));
+                a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)u[j]), _mm512_loadu_si512(panel + j * 64));
+            const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
             const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(sum, offset));
             add_lanes(y + b * G, g, G, _mm512_mul_ps(v, _mm512_mul_ps(scale, _mm512_set1_ps(scales[b]))));
         }
