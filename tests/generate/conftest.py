@@ -59,7 +59,7 @@ def seeded_lm():
 def activation_rounding_bound(packed, x: np.ndarray) -> np.ndarray:
     """``[B, G]`` bound on |Δy| from the activations' rounding for ``packed``'s loops (0 off the panels)."""
     if packed.code not in kernels.PANEL_FORMATS.values() or kernels.kernel_path() != "avx512" \
-            or x.shape[0] > kernels.COMPILED_MAX_BATCH:
+            or x.shape[0] > packed.max_batch:
         return np.zeros((x.shape[0], packed.rows))
     w = np.abs(packed.dense.astype(np.float64))  # [G, K]
     if packed.fmt == "int8":

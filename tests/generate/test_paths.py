@@ -1,4 +1,4 @@
-"""Which loops ran: the compiled whole step at batch ≤ 8 and BLAS above, helper threads on products of
+"""Which loops ran: the compiled whole step at batch ≤ 8 (64 for int8 on AVX-512) and BLAS above, helper threads on products of
 65,536 weights or more (sharing chunks of 16-row panels, claimed by whichever thread is free), and the
 plain-C loops that serve CPUs without AVX2. Each test reads the
 compiled module's counts (``kernels.compiled_counts``), so a path that silently stops running fails."""
@@ -38,13 +38,16 @@ def test_whole_compiled_step_up_to_batch_8_then_blas(compiled, seeded_lm, batch,
     np.testing.assert_allclose(got, training_model_logits(model, ids), rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("batch, compiled_products", [(1, 1), (8, 1), (9, 0)])
-def test_matmul_is_compiled_up_to_batch_8(compiled, rounding_bound, batch, compiled_products):
-    rng = np.random.default_rng(batch)
-    packed = PackedMatrix(rng.standard_normal((40, 24)).astype(np.float32), "int8")
+@pytest.mark.parametrize("fmt", ["fp32", "int8"])
+@pytest.mark.parametrize("past_limit", [-1, 0, 1])  # batch 1, the format's largest compiled batch, one more
+def test_matmul_is_compiled_up_to_its_largest_batch(compiled, rounding_bound, fmt, past_limit):
+    rng = np.random.default_rng(past_limit + 1)
+    packed = PackedMatrix(rng.standard_normal((40, 24)).astype(np.float32), fmt)
+    assert packed.max_batch == (64 if packed.code == 4 else 8)  # int8 on AVX-512's panels: 64
+    batch = {-1: 1, 0: packed.max_batch, 1: packed.max_batch + 1}[past_limit]
     x, y = rng.standard_normal((batch, 24)).astype(np.float32), np.zeros((batch, 40), np.float32)
     packed.matmul_t(x, y)
-    assert compiled.compiled_counts()["products"] == compiled_products
+    assert compiled.compiled_counts()["products"] == (past_limit < 1)
     np.testing.assert_array_less(np.abs(y - x @ packed.dense.T), 1e-5 + rounding_bound(packed, x))
 
 

@@ -140,17 +140,24 @@ class StepEngine:
                 and all(getattr(cell, "fused_kind", None) in SUPPORTED for cell in rnn.cells))
 
     @property
+    def max_batch(self) -> int:
+        """The largest batch that runs as one compiled call: the smallest its matrices' loops allow."""
+        matrices = [self.head] + [m for layer in self.layers for m in (layer.weight_ih, layer.weight_hh) if m]
+        return min(m.max_batch for m in matrices)
+
+    @property
     def weight_bytes(self) -> int:
         """Bytes of weights read per step: the recurrent layers and the read-out."""
         return sum(layer.nbytes for layer in self.layers) + self.head.nbytes
 
     def reset(self, batch: int = 1) -> None:
-        """Zero state for ``batch`` sequences. Small batches then run each step as one compiled call."""
+        """Zero state for ``batch`` sequences. Batches up to ``max_batch`` then run each step as one
+        compiled call; larger ones multiply in BLAS."""
         for layer in self.layers:
             layer.reset(batch)
         self.logits = np.zeros((batch, self.head.rows), self.dtype)
         self.stack = None
-        if self.precision != "fp64" and batch <= kernels.COMPILED_MAX_BATCH and kernels.compiled_available():
+        if self.precision != "fp64" and batch <= self.max_batch and kernels.compiled_available():
             embedding = self.embedding
             x0 = None if embedding is None else np.zeros((batch, embedding.shape[1]), np.float32)
             self.stack = kernels.compiled_stack(batch, self.head.rows, embedding, x0,

@@ -44,8 +44,11 @@ PANEL_MAX_COLS = 65_536  # int8 sums stay exact in int32 up to here (csrc/panel.
 LEVELS = {"plain": 0, "avx2": 1, "avx512": 2}  # csrc/kernels.h's kernel levels
 
 # Above this batch, a BLAS matrix multiply over the float32 copy beats the compiled loops, which
-# reread each weight row per batch row (bench/generate.py, --batches 1,8,64).
+# reread each weight row per batch row (bench/generate.py, --batches 1,8,64). The AVX-512 int8 panels
+# multiply 64 rows of activations 4-5× faster than BLAS in float32 (one vpdpbusd per 64 weights per
+# row), so they keep batches up to 64; bf16's panels take two instructions per 32 weights and stop at 8.
 COMPILED_MAX_BATCH = 8
+PANEL_MAX_BATCH = {"bf16": 8, "int8": 64}
 
 
 def _use_requested_kernels() -> None:
@@ -187,9 +190,9 @@ class PackedMatrix:
         else:
             stored, self.scale = quantise_int8(w)
             self.dense = stored.astype(np.float32) * self.scale[:, None]
-        self.code = FORMATS[fmt]
+        self.code, self.max_batch = FORMATS[fmt], COMPILED_MAX_BATCH  # the largest batch for the compiled loops
         if use_panels(fmt, self.cols):
-            self.code = PANEL_FORMATS[fmt]
+            self.code, self.max_batch = PANEL_FORMATS[fmt], PANEL_MAX_BATCH[fmt]
             self.stored = pack_panels(stored, fmt)
             if self.scale is not None:  # the loop loads 16 scales a panel
                 self.scale = np.concatenate([self.scale, np.ones(-self.rows % PANEL_ROWS, np.float32)])
@@ -206,7 +209,7 @@ class PackedMatrix:
     def matmul_t(self, x: np.ndarray, y: np.ndarray) -> None:
         """``y [B, G] += x [B, K] · Wᵀ``; x and y C-contiguous, float64 for fp64 and float32 otherwise."""
         batch = x.shape[0]
-        if self.fmt != "fp64" and batch <= COMPILED_MAX_BATCH and compiled_available():
+        if self.fmt != "fp64" and batch <= self.max_batch and compiled_available():
             _kernels.matmul_t(self.code, self.stored, self.scale, x, y, batch, self.rows, self.cols)
         else:
             y += x @ self.dense_t

@@ -78,50 +78,47 @@ static uint32_t *scratch_for(Py_ssize_t words) {
     return scratch;
 }
 
-static inline uint16_t f32_to_bf16(float v) { /* round to nearest, ties to even (kernels.round_to_bf16) */
-    uint32_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    return (uint16_t)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-}
-
-/* hi, lo [Kp/2] words per batch row: the bf16 pairs (x[2j], x[2j+1]) of x = hi + lo. */
-static void split_bf16(const float *x, Py_ssize_t K, Py_ssize_t Kp, uint32_t *hi, uint32_t *lo) {
-    for (Py_ssize_t j = 0; j < Kp / 2; j++) {
-        uint32_t h2 = 0, l2 = 0;
-        for (int i = 0; i < 2; i++) {
-            const Py_ssize_t k = 2 * j + i;
-            const float v = k < K ? x[k] : 0.0f;
-            const uint16_t h = f32_to_bf16(v);
-            h2 |= (uint32_t)h << (16 * i);
-            l2 |= (uint32_t)f32_to_bf16(v - bf16_to_f32(h)) << (16 * i);
-        }
-        hi[j] = h2;
-        lo[j] = l2;
-    }
-}
-
-/* u [Kp/4] words per batch row (four unsigned bytes a + 128 each), and the row's scale s. */
-static float quantise_int8(const float *x, Py_ssize_t K, Py_ssize_t Kp, uint32_t *u) {
-    float top = 0.0f;
-    for (Py_ssize_t k = 0; k < K; k++) top = fmaxf(top, fabsf(x[k]));
-    const float s = top > 0.0f ? top / 127.0f : 1.0f, inverse = 1.0f / s;
-    for (Py_ssize_t j = 0; j < Kp / 4; j++) {
-        uint32_t word = 0;
-        for (int i = 0; i < 4; i++) {
-            const Py_ssize_t k = 4 * j + i;
-            const float a = k < K ? fminf(fmaxf(rintf(x[k] * inverse), -127.0f), 127.0f) : 0.0f;
-            word |= (uint32_t)(uint8_t)((int)a + 128) << (8 * i);
-        }
-        u[j] = word;
-    }
-    return s;
-}
-
 /* Adds a panel's 16 sums to y[g .. g+16), masked where G ends inside the panel. */
 #define RECUR_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512bf16")))
 RECUR_AVX512 static inline void add_lanes(float *y, Py_ssize_t g, Py_ssize_t G, __m512 v) {
     const __mmask16 m = G - g >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (G - g)) - 1);
     _mm512_mask_storeu_ps(y + g, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + g), v));
+}
+
+/* u [Kp/4] words per batch row (four unsigned bytes a + 128 each); returns the row's scale s.
+ * _mm512_cvtps_epi32 rounds to nearest even; the clamp catches x/s a rounding above 127. */
+RECUR_AVX512 static float quantise_int8(const float *x, Py_ssize_t K, Py_ssize_t Kp, uint32_t *u) {
+    __m512 top = _mm512_setzero_ps();
+    Py_ssize_t k = 0;
+    for (; k + 16 <= K; k += 16) top = _mm512_max_ps(top, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+    if (k < K) top = _mm512_max_ps(top, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (K - k)) - 1), x + k)));
+    const float largest = _mm512_reduce_max_ps(top), s = largest > 0.0f ? largest / 127.0f : 1.0f;
+    const __m512 inverse = _mm512_set1_ps(1.0f / s);
+    const __m512i bias = _mm512_set1_epi32(128);
+    for (k = 0; k < Kp; k += 16) {  /* 16 values = 4 words; the zero padding quantises to 128 */
+        const __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : K > k ? (__mmask16)((1u << (K - k)) - 1) : 0;
+        const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + k), inverse),
+                                                     _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+        const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), bias));
+        const __mmask16 words = Kp - k >= 16 ? (__mmask16)0xF : (__mmask16)((1u << ((Kp - k) / 4)) - 1);
+        _mm_mask_storeu_epi32(u + k / 4, (__mmask8)words, bytes);
+    }
+    return s;
+}
+
+/* hi, lo [Kp/2] words per batch row: the bf16 pairs (x[2j], x[2j+1]) of x = hi + lo, each rounded to
+ * nearest even by vcvtneps2bf16 (16 floats give 16 bf16 in order: 8 words). */
+RECUR_AVX512 static void split_bf16(const float *x, Py_ssize_t K, Py_ssize_t Kp, uint32_t *hi, uint32_t *lo) {
+    for (Py_ssize_t k = 0; k < Kp; k += 16) {
+        const __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : K > k ? (__mmask16)((1u << (K - k)) - 1) : 0;
+        const __m512 v = _mm512_maskz_loadu_ps(m, x + k);
+        const __m256bh h = _mm512_cvtneps_pbh(v);
+        const __m512 wide = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)h), 16));
+        const __m256bh l = _mm512_cvtneps_pbh(_mm512_sub_ps(v, wide));
+        const __mmask8 words = Kp - k >= 16 ? (__mmask8)0xFF : (__mmask8)((1u << ((Kp - k) / 2)) - 1);
+        _mm256_mask_storeu_epi32(hi + k / 2, words, (__m256i)h);
+        _mm256_mask_storeu_epi32(lo + k / 2, words, (__m256i)l);
+    }
 }
 
 RECUR_AVX512 static int panel_bf16(const RecurMatrix *W, const float *x, float *y, Py_ssize_t B, Py_ssize_t G,
@@ -133,7 +130,24 @@ RECUR_AVX512 static int panel_bf16(const RecurMatrix *W, const float *x, float *
     const uint16_t *data = W->data;
     for (Py_ssize_t g = g0; g < g1; g += 16) {
         const uint16_t *panel = data + g * Kp;  /* panel g/16 starts after g/16 panels of 16·Kp values */
-        for (Py_ssize_t b = 0; b < B; b++) {
+        Py_ssize_t b = 0;
+        for (; B > 1 && b < B; b += 4) {  /* four batch rows a round, as panel_int8 does */
+            const uint32_t *hi[4];
+            __m512 acc[4][2];
+            for (int t = 0; t < 4; t++) {
+                hi[t] = words + 2 * (b + t < B ? b + t : b) * J;
+                acc[t][0] = acc[t][1] = _mm512_setzero_ps();
+            }
+            for (Py_ssize_t j = 0; j < J; j++) {
+                const __m512bh w = (__m512bh)_mm512_loadu_si512(panel + j * 32);
+                for (int t = 0; t < 4; t++) {
+                    acc[t][0] = _mm512_dpbf16_ps(acc[t][0], (__m512bh)_mm512_set1_epi32((int)hi[t][j]), w);
+                    acc[t][1] = _mm512_dpbf16_ps(acc[t][1], (__m512bh)_mm512_set1_epi32((int)hi[t][J + j]), w);
+                }
+            }
+            for (int t = 0; t < 4 && b + t < B; t++) add_lanes(y + (b + t) * G, g, G, _mm512_add_ps(acc[t][0], acc[t][1]));
+        }
+        for (; b < B; b++) {  /* batch 1: four blocks a round of one row */
             const uint32_t *hi = words + 2 * b * J, *lo = hi + J;
             __m512 acc[4], acc2[4];  /* independent accumulators: vdpbf16ps's latency, as for int8 */
             for (int i = 0; i < 4; i++) acc[i] = acc2[i] = _mm512_setzero_ps();
@@ -169,7 +183,35 @@ RECUR_AVX512 static int panel_int8(const RecurMatrix *W, const float *x, float *
         const int8_t *panel = data + g * Kp;
         const __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512(rowsum + g), 7);  /* 128 · rowsum */
         const __m512 scale = _mm512_loadu_ps(W->scale + g);  /* kernels.py pads the scales to Gp */
-        for (Py_ssize_t b = 0; b < B; b++) {
+        Py_ssize_t b = 0;
+        for (; B > 1 && b < B; b += 4) {
+            /* four batch rows a round share each weight block (from L1 after the first row's pass);
+             * a short last tile repeats its first row, whose extra sums are dropped. Two blocks per
+             * row a round: eight independent accumulators hide vpdpbusd's latency. */
+            const uint32_t *u[4];
+            __m512i a[4][2];
+            for (int t = 0; t < 4; t++) {
+                u[t] = words + (b + t < B ? b + t : b) * J;
+                a[t][0] = a[t][1] = _mm512_setzero_si512();
+            }
+            Py_ssize_t j = 0;
+            for (; j + 2 <= J; j += 2) {
+                const __m512i w0 = _mm512_loadu_si512(panel + j * 64), w1 = _mm512_loadu_si512(panel + j * 64 + 64);
+                for (int t = 0; t < 4; t++) {
+                    a[t][0] = _mm512_dpbusd_epi32(a[t][0], _mm512_set1_epi32((int)u[t][j]), w0);
+                    a[t][1] = _mm512_dpbusd_epi32(a[t][1], _mm512_set1_epi32((int)u[t][j + 1]), w1);
+                }
+            }
+            if (j < J) {
+                const __m512i w0 = _mm512_loadu_si512(panel + j * 64);
+                for (int t = 0; t < 4; t++) a[t][0] = _mm512_dpbusd_epi32(a[t][0], _mm512_set1_epi32((int)u[t][j]), w0);
+            }
+            for (int t = 0; t < 4 && b + t < B; t++) {
+                const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[t][0], a[t][1]), offset));
+                add_lanes(y + (b + t) * G, g, G, _mm512_mul_ps(v, _mm512_mul_ps(scale, _mm512_set1_ps(scales[b + t]))));
+            }
+        }
+        for (; b < B; b++) {  /* batch 1: four blocks a round of one row */
             const uint32_t *u = words + b * J;
             /* four blocks a round into independent accumulators: vpdpbusd's latency (~5 cycles) would
              * otherwise bound the loop, not the weights' bytes */
