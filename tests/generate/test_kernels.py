@@ -50,9 +50,11 @@ def test_unknown_format_refused():
         PackedMatrix(np.zeros((2, 2)), "fp8")
 
 
-def test_pointwise_cells_match_numpy(monkeypatch):
-    if not compiled_available():
-        pytest.skip("recur's C extension was not built")
+@pytest.mark.parametrize("loops", ["plain", "avx2", "avx512"])
+def test_pointwise_cells_match_numpy(monkeypatch, compiled, loops):
+    """Each path's gate loops (gates.c, gates512.c) against NumPy's."""
+    if compiled.set_kernel_path(loops) != loops:
+        pytest.skip(f"this CPU has no {loops} loops")
     rng = np.random.default_rng(1)
     B, H = 3, 37  # a vector tail
     z = (rng.standard_normal((B, 4 * H)) * 4).astype(np.float32)

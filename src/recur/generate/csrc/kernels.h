@@ -65,6 +65,11 @@ void recur_lstm_cell(float *z, float *c, float *h, Py_ssize_t B, Py_ssize_t H);
 void recur_gru_cell(const float *zx, const float *zh, float *h, Py_ssize_t B, Py_ssize_t H);
 void recur_tanh(const float *z, float *h, Py_ssize_t count);
 void recur_relu(const float *z, float *h, Py_ssize_t count);
+#if RECUR_X86 /* their AVX-512 versions (gates512.c), for recur_level >= LEVEL_AVX512 */
+void recur_lstm512(float *z, float *c, float *h, Py_ssize_t B, Py_ssize_t H);
+void recur_gru512(const float *zx, const float *zh, float *h, Py_ssize_t B, Py_ssize_t H);
+void recur_tanh512(const float *z, float *h, Py_ssize_t count);
+#endif
 
 /* One id from logits [V] (sample.c); p and sorted: scratch of V doubles each. */
 Py_ssize_t recur_sample_row(const float *logits, Py_ssize_t V, double temperature, Py_ssize_t top_k, double top_p,
