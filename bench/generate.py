@@ -229,6 +229,16 @@ def markdown_table(rows: list[dict]) -> str:
         entries = [cells[(model, batch, v)] for v in variants]
         lines.append(f"| {model} | {batch} | " + " | ".join(
             f"{e['chars_per_s']:,.0f} ({e['x_ort']:.2f}×)" for e in entries) + " |")
+    lines += ["", "| model | batch | recur's fastest x1 ÷ ONNX Runtime's fastest x1 | the same on two threads |",
+              "| --- | ---: | --- | --- |"]
+    for model, batch in dict.fromkeys((r["model"], r["batch"]) for r in rows):
+        best = []
+        for threads in (1, 2):
+            ours = [r for r in rows if r["model"] == model and r["batch"] == batch and r["threads"] == threads
+                    and r["variant"].startswith("recur") and "draw" not in r["variant"]]
+            top = max(ours, key=lambda r: r["chars_per_s"])
+            best.append(f"{top['x_ort']:.2f}× ({top['variant'].split()[1]})")
+        lines.append(f"| {model} | {batch} | {best[0]} | {best[1]} |")
     lines += ["", "| model | variant (batch 1) | weights read per step | implied GB/s | read ceiling chars/s |",
               "| --- | --- | ---: | ---: | ---: |"]
     for r in rows:

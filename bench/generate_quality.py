@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -136,9 +137,12 @@ def main() -> None:
         row["loss_change"] = row["loss"] - base
     print(markdown_table(rows))
     config = checkpoint.read_config(checkpoint_folder(args.checkpoint))
+    run_file = checkpoint_folder(args.checkpoint).parent / "run.json"  # how the checkpoint was trained, if recorded
+    sessions = json.loads(run_file.read_text(encoding="utf-8")).get("sessions", []) if run_file.exists() else []
     write_results({"benchmark": "validation loss of the generation engine by weight format",
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                   "checkpoint": str(args.checkpoint), "model": config["model"], "data": source,
+                   "checkpoint": str(args.checkpoint), "trained_by": [s.get("command") for s in sessions],
+                   "model": config["model"], "data": source,
                    "characters": int(streams.size), "streams": args.streams, "kernels": kernels.kernel_path(),
                    "seconds": time.perf_counter() - start, "rows": rows}, args.out)
     print(f"wrote {args.out}")
