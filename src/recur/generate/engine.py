@@ -110,7 +110,7 @@ class PackedLayer:
 class StepEngine:
     """``engine.step(ids [B]) -> logits [B, V]`` for a ``LanguageModel``, carrying its state.
 
-    ``precision``: ``fp64`` (reference), ``fp32`` (default), ``bf16`` or ``int8`` recurrent weights.
+    ``precision``: ``fp64`` (reference), ``fp32`` (default), ``bf16`` or ``int8`` recurrent and read-out weights.
     ``reset(batch)`` zeroes the state; the engine is a snapshot of the weights at construction.
     """
 

@@ -185,7 +185,7 @@ static PyMethodDef methods[] = {
     {"set_threads", py_set_threads, METH_VARARGS,
      "set_threads(n): split large products over n threads (this one and n - 1 helpers); returns n in use"},
     {"set_vectorised", py_set_vectorised, METH_VARARGS,
-     "set_vectorised(flag): use AVX2+FMA where the CPU has it; returns whether it is used"},
+     "set_vectorised(flag): use the best vector loops the CPU has (AVX-512, AVX2) or plain C; returns whether vector loops are used"},
     {"set_level", py_set_level, METH_VARARGS,
      "set_level(level): 0 plain C, 1 AVX2, 2 AVX-512 (capped at the CPU's best); returns the level in use"},
     {"best_level", py_best_level, METH_NOARGS, "best_level(): the best kernel level this CPU runs"},
