@@ -18,7 +18,8 @@
 #include <Python.h>
 #include <stdint.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+/* RECUR_NO_X86 builds the portable loops alone, as on other architectures (how that build is checked here). */
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(RECUR_NO_X86)
 #include <immintrin.h>
 #define RECUR_X86 1
 #define RECUR_AVX2 __attribute__((target("avx2,fma")))
