@@ -61,7 +61,8 @@ MODELS = {"lstm 2x512": ("lstm", 512, 2, 65, 64), "gru 3x256": ("gru", 256, 3, 6
           "elman 2x512": ("elman", 512, 2, 65, 64), "word lstm 2x512 V10k": ("lstm", 512, 2, 10_000, 256)}
 TORCH_LAYERS = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}
 RESULTS = Path(__file__).resolve().parent / "results"
-EXPORTS = Path(tempfile.mkdtemp(prefix="recur-bench-onnx-"))
+_EXPORTS = tempfile.TemporaryDirectory(prefix="recur-bench-onnx-")  # removed at exit
+EXPORTS = Path(_EXPORTS.name)
 
 
 def build(label: str) -> LanguageModel:

@@ -17,8 +17,9 @@ products (``vdpbf16ps``, ``vpdpbusd``) over bf16 / int8 weights packed in panels
 AVX2, else plain C; ``RECUR_KERNELS=plain|avx2|avx512`` (or ``set_kernel_path``) caps the choice.
 Without the module, or for large batches where a BLAS matrix multiply wins, NumPy multiplies the
 dequantised float32 copy. Every path reads the same rounded weights, so the format, not the path,
-decides the numbers: fp32 agrees to 1e-5; the AVX-512 loops also round the activations (bf16 to
-~16 bits, int8 to ~15, ``csrc/panel.c``), which tests bound by its measured error. The gate functions of one step (``lstm_cell``,
+decides the numbers: fp32 agrees to 1e-5. The AVX-512 loops also round the activations that meet
+bf16 and int8 weights (bf16: to about 16 bits; int8: to int8 with one scale per batch row,
+``csrc/panel.c``), and tests bound what that adds. The gate functions of one step (``lstm_cell``,
 ``gru_cell``, ``elman_cell``) and the sampler (``sample``) dispatch the same way; their NumPy
 versions here and in ``sampling.py`` are the reference the compiled ones are tested against.
 """
@@ -26,6 +27,7 @@ versions here and in ``sampling.py`` are the reference the compiled ones are tes
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -45,18 +47,22 @@ LEVELS = {"plain": 0, "avx2": 1, "avx512": 2}  # csrc/kernels.h's kernel levels
 
 # Above this batch, a BLAS matrix multiply over the float32 copy beats the compiled loops, which
 # reread each weight row per batch row (bench/generate.py, --batches 1,8,64). The AVX-512 int8 panels
-# multiply 64 rows of activations 4-5× faster than BLAS in float32 (one vpdpbusd per 64 weights per
-# row), so they keep batches up to 64; bf16's panels take two instructions per 32 weights and stop at 8.
+# take one vpdpbusd per 64 weights per batch row, and at batch 64 step 6× faster than BLAS in float32
+# (bench/results/generate.json), so they keep batches up to 64; bf16's panels take two instructions
+# per 32 weights and stop at 8.
 COMPILED_MAX_BATCH = 8
 PANEL_MAX_BATCH = {"bf16": 8, "int8": 64}
 
 
 def _use_requested_kernels() -> None:
-    """``RECUR_KERNELS=plain|avx2|avx512`` caps the compiled loops (how CI reaches the lower paths)."""
+    """``RECUR_KERNELS=plain|avx2|avx512`` caps the compiled loops (how CI reaches the lower paths). This
+    runs at ``import recur``, before any command can refuse in one line, so an unknown value is said in
+    one line on stderr and the CPU's best loops serve (the results are the same, only slower or faster)."""
     requested = os.environ.get("RECUR_KERNELS")
-    if requested:
-        if requested not in LEVELS:
-            raise ValueError(f"RECUR_KERNELS={requested!r} is not a kernel path; choose one of {', '.join(LEVELS)}")
+    if requested and requested not in LEVELS:
+        sys.stderr.write(f"recur: RECUR_KERNELS={requested!r} is not a kernel path ({', '.join(LEVELS)}); "
+                         "using the best this CPU runs\n")
+    elif requested:
         set_kernel_path(requested)
 
 
@@ -84,7 +90,8 @@ def set_vectorised(flag: bool) -> bool:
     that path on a vector machine). Returns whether vector loops are in use: False without the extension."""
     if _kernels is None:
         return False
-    return set_kernel_path(os.environ.get("RECUR_KERNELS") or "avx512" if flag else "plain") != "plain"
+    best_allowed = os.environ.get("RECUR_KERNELS") or "avx512"
+    return set_kernel_path(best_allowed if flag else "plain") != "plain"
 
 
 def kernel_path() -> str:
@@ -111,8 +118,8 @@ def set_kernel_path(name: str) -> str:
 def compiled_counts(reset: bool = False) -> dict[str, int]:
     """What the compiled loops ran since the last reset, so tests can tell which path served a call:
     ``products`` (matrix products), ``plain`` (of which on the plain-C loops), ``avx512`` (of which on
-    the AVX-512 panel loops), ``split`` (of which shared
-    with helper threads), ``helper_rows`` (rows the helpers computed), ``steps`` (whole-stack steps).
+    the AVX-512 panel loops), ``split`` (of which shared with helper threads), ``helper_rows`` (rows
+    the helpers computed), ``steps`` (whole-stack steps).
     Empty without the extension."""
     return _kernels.counts(reset) if _kernels is not None else {}
 
@@ -282,4 +289,4 @@ def sample(logits: np.ndarray, temperature: float, top_k: int | None, top_p: flo
     return ids
 
 
-_use_requested_kernels()
+_use_requested_kernels()  # here, once set_kernel_path is defined
