@@ -28,7 +28,9 @@ static struct {
     float *y;
     Py_ssize_t B, G, K, chunk_rows, chunks;
 } job;
-static _Atomic uint64_t claim;      /* generation << 32 | the next unclaimed chunk */
+/* generation << 32 | chunks << 16 | the next unclaimed chunk: a claimer reads the job's size from the
+ * same word it swaps, never from job, which the caller rewrites once the last chunk is finished */
+static _Atomic uint64_t claim;
 static atomic_llong finished;       /* chunks of the current job computed */
 static uint32_t generation;         /* the caller's; helpers read it from claim */
 
@@ -57,12 +59,12 @@ static inline void relax(void) {
 static void run_chunks(uint32_t gen, Py_ssize_t *rows) {
     for (;;) {
         uint64_t seen = atomic_load_explicit(&claim, memory_order_acquire);
-        if ((uint32_t)(seen >> 32) != gen || (Py_ssize_t)(seen & 0xFFFFFFFFu) >= job.chunks) return;
+        if ((uint32_t)(seen >> 32) != gen || (seen & 0xFFFFu) >= ((seen >> 16) & 0xFFFFu)) return;
         if (!atomic_compare_exchange_weak_explicit(&claim, &seen, seen + 1, memory_order_acq_rel,
                                                    memory_order_relaxed))
             continue;
         /* the job cannot change until this chunk is counted finished */
-        const Py_ssize_t g0 = (Py_ssize_t)(seen & 0xFFFFFFFFu) * job.chunk_rows;
+        const Py_ssize_t g0 = (Py_ssize_t)(seen & 0xFFFFu) * job.chunk_rows;
         const Py_ssize_t g1 = g0 + job.chunk_rows < job.G ? g0 + job.chunk_rows : job.G;
         recur_matmul_rows(job.W, job.x, job.y, job.B, job.G, job.K, g0, g1);
         *rows += g1 - g0;
@@ -153,7 +155,7 @@ void recur_matmul(const RecurMatrix *W, const float *x, float *y, Py_ssize_t B, 
     job.chunk_rows = chunk_rows, job.chunks = (G + chunk_rows - 1) / chunk_rows;
     generation = generation + 1 ? generation + 1 : 1;  /* 0 is the helpers' "never posted" */
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
-    atomic_store_explicit(&claim, (uint64_t)generation << 32, memory_order_release);
+    atomic_store_explicit(&claim, (uint64_t)generation << 32 | (uint64_t)job.chunks << 16, memory_order_release);
     int sleeping = 0;
     for (int i = 0; i < parts - 1; i++) atomic_store_explicit(&helpers[i].posted, generation, memory_order_release);
     pthread_mutex_lock(&sleep_lock);
