@@ -47,9 +47,9 @@ LEVELS = {"plain": 0, "avx2": 1, "avx512": 2}  # csrc/kernels.h's kernel levels
 
 # Above this batch, a BLAS matrix multiply over the float32 copy beats the compiled loops, which
 # reread each weight row per batch row (bench/generate.py, --batches 1,8,64). The AVX-512 int8 panels
-# take one vpdpbusd per 64 weights per batch row, and at batch 64 step 6× faster than BLAS in float32
-# (bench/results/generate.json), so they keep batches up to 64; bf16's panels take two instructions
-# per 32 weights and stop at 8.
+# take one vpdpbusd per 64 weights per batch row, and at batch 64 step 4.6-6.4× faster than the fp32
+# engine on BLAS (bench/results/generate.json), so they keep batches up to 64; bf16's panels take two
+# instructions per 32 weights and stop at 8.
 COMPILED_MAX_BATCH = 8
 PANEL_MAX_BATCH = {"bf16": 8, "int8": 64}
 
