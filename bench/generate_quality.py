@@ -1,12 +1,14 @@
 """What reduced-precision weights cost: validation loss of a trained character model run on the
-generation engine in fp32, bf16 and int8, beside the training model itself.
+generation engine in fp32, bf16 and int8, and on ONNX Runtime (recur's exported step, as is and after
+ONNX Runtime's stock dynamic int8 quantisation), beside the training model itself.
 
 The checkpoint's validation text is cut into ``--streams`` contiguous pieces, and each piece is fed
 one character at a time from a zero state (teacher forcing): the loss is the mean negative
 log-likelihood of every next character, in nats. The same streams go through the training model
 (PyTorch, float32, whole sequences) as the yardstick. For each format it also reports the mean
 KL divergence from the fp32 engine's next-character distribution, and how often the most likely
-next character agrees with fp32's.
+next character agrees with fp32's. The engine runs the compiled loops the CPU has (``kernels``
+in the file: on AVX-512 machines bf16 and int8 also round the activations, ``csrc/panel.c``).
 
     python bench/generate_quality.py --checkpoint runs/big512     # writes bench/results/generate_quality.json
     python bench/generate_quality.py --markdown bench/results/generate_quality.json
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +27,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from recur.generate import kernels
 from recur.generate.engine import StepEngine
+from recur.generate.onnx_export import export_onnx
+from recur.generate.onnx_runtime import OnnxStepper, quantise_step
 from recur.tasks import checkpoint_folder, load
 from recur.tasks.charlm import held_out
 from recur.train import checkpoint
@@ -46,6 +53,19 @@ def engine_log_probs(model, streams: np.ndarray, precision: str) -> np.ndarray:
     out = []
     for t in tqdm(range(streams.shape[1] - 1), desc=precision, leave=False):
         out.append(log_softmax(engine.step(streams[:, t])).astype(np.float32))
+    return np.stack(out, axis=1)
+
+
+def onnx_log_probs(model, streams: np.ndarray, quantised: bool, folder: Path) -> np.ndarray:
+    """The same teacher-forced log-probabilities through ONNX Runtime stepping recur's exported step."""
+    path = folder / "step.onnx"
+    export_onnx(model, path)
+    if quantised:
+        path = quantise_step(path, folder / "step-int8.onnx")
+    stepper = OnnxStepper(path, threads=1)
+    stepper.reset(streams.shape[0])
+    out = [log_softmax(stepper.step(np.ascontiguousarray(streams[:, t]))).astype(np.float32)
+           for t in tqdm(range(streams.shape[1] - 1), desc="onnxruntime", leave=False)]
     return np.stack(out, axis=1)
 
 
@@ -102,6 +122,14 @@ def main() -> None:
                      "kl_from_fp32": float((np.exp(fp32) * (fp32 - log_probs)).sum(-1).mean()),
                      "top1_agreement": float((fp32.argmax(-1) == log_probs.argmax(-1)).mean())})
         print(f"{precision}: loss {rows[-1]['loss']:.4f}", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for name, quantised in (("fp32", False), ("int8 (dynamic)", True)):
+            log_probs = onnx_log_probs(lm.model, streams, quantised, Path(folder))
+            rows.append({"weights": f"onnxruntime {name}", "loss": nll(log_probs, streams),
+                         "weight_bytes": rows[1]["weight_bytes"] // (4 if quantised else 1),
+                         "kl_from_fp32": float((np.exp(fp32) * (fp32 - log_probs)).sum(-1).mean()),
+                         "top1_agreement": float((fp32.argmax(-1) == log_probs.argmax(-1)).mean())})
+            print(f"onnxruntime {name}: loss {rows[-1]['loss']:.4f}", flush=True)
     base = rows[1]["loss"]
     rows[0].update(kl_from_fp32=float((np.exp(fp32) * (fp32 - reference)).sum(-1).mean()),
                    top1_agreement=float((fp32.argmax(-1) == reference.argmax(-1)).mean()))
@@ -109,10 +137,13 @@ def main() -> None:
         row["loss_change"] = row["loss"] - base
     print(markdown_table(rows))
     config = checkpoint.read_config(checkpoint_folder(args.checkpoint))
+    run_file = checkpoint_folder(args.checkpoint).parent / "run.json"  # how the checkpoint was trained, if recorded
+    sessions = json.loads(run_file.read_text(encoding="utf-8")).get("sessions", []) if run_file.exists() else []
     write_results({"benchmark": "validation loss of the generation engine by weight format",
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                   "checkpoint": str(args.checkpoint), "model": config["model"], "data": source,
-                   "characters": int(streams.size), "streams": args.streams,
+                   "checkpoint": str(args.checkpoint), "trained_by": [s.get("command") for s in sessions],
+                   "model": config["model"], "data": source,
+                   "characters": int(streams.size), "streams": args.streams, "kernels": kernels.kernel_path(),
                    "seconds": time.perf_counter() - start, "rows": rows}, args.out)
     print(f"wrote {args.out}")
 

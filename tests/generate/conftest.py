@@ -24,7 +24,7 @@ def path(request, monkeypatch):
 @pytest.fixture
 def compiled():
     """The compiled loops on one thread with their counts reset; skips, saying why, without them.
-    Leaves the module as found: one thread, AVX2 where the CPU has it."""
+    Leaves the module as found: one thread, the best vector loops the CPU has."""
     if not kernels.compiled_available():
         pytest.skip("recur's C extension was not built (no C compiler at install): no compiled path to check")
     kernels.set_threads(1)
@@ -52,3 +52,22 @@ def seeded_language_model(cell: str = "lstm", vocab: int = 11, hidden: int = 32,
 def seeded_lm():
     """``seeded_language_model``, as a fixture: ``seeded_lm(cell=..., hidden=...)``."""
     return seeded_language_model
+
+
+# How far the AVX-512 loops' rounding of the activations may move y = x·Wᵀ (csrc/panel.c): int8 rounds
+# x to s·a with s = max|x|/127, so |Δx_k| ≤ max|x|/254; bf16 splits x into hi + lo, |Δx_k| ≤ 2⁻¹⁷|x_k|.
+def activation_rounding_bound(packed, x: np.ndarray) -> np.ndarray:
+    """``[B, G]`` bound on |Δy| from the activations' rounding for ``packed``'s loops (0 off the panels)."""
+    if packed.code not in kernels.PANEL_FORMATS.values() or kernels.kernel_path() != "avx512" \
+            or x.shape[0] > packed.max_batch:
+        return np.zeros((x.shape[0], packed.rows))
+    w = np.abs(packed.dense.astype(np.float64))  # [G, K]
+    if packed.fmt == "int8":
+        return np.abs(x).max(axis=1, keepdims=True) / 254 * w.sum(axis=1)[None]
+    return np.abs(x.astype(np.float64)) @ w.T * 2.0**-17
+
+
+@pytest.fixture(scope="session")
+def rounding_bound():
+    """``activation_rounding_bound``, as a fixture."""
+    return activation_rounding_bound

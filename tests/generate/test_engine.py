@@ -70,11 +70,14 @@ def test_compiled_step_refuses_ids_outside_the_vocabulary(path):
 def test_compiled_step_is_one_call_for_small_batches():
     if not kernels.compiled_available():
         pytest.skip("recur's C extension was not built (no C compiler at install)")
-    engine = StepEngine(model_for("lstm"), "bf16")
-    engine.reset(kernels.COMPILED_MAX_BATCH)
-    assert engine.stack is not None
-    engine.reset(kernels.COMPILED_MAX_BATCH + 1)  # larger batches: BLAS over the float32 copies
-    assert engine.stack is None
+    for precision in ("fp32", "bf16", "int8"):
+        engine = StepEngine(model_for("lstm"), precision)
+        assert engine.max_batch == (kernels.PANEL_MAX_BATCH[precision] if kernels.use_panels(precision, 4)
+                                    else kernels.COMPILED_MAX_BATCH)
+        engine.reset(engine.max_batch)
+        assert engine.stack is not None
+        engine.reset(engine.max_batch + 1)  # larger batches: BLAS over the float32 copies
+        assert engine.stack is None
 
 
 def test_unknown_precision_refused():

@@ -13,10 +13,12 @@ pre-activation, stored in fp32, bf16 or int8) and runs each step as a few compil
     GRU   : z_x = x W_ihᵀ + b_ih and z_h = h W_hhᵀ + b_hh apart, as r multiplies W_hn h + b_hn:
             r, u = σ(z_x + z_h) over their blocks;  n = tanh(n_x + r ⊙ n_h);  h = (1 − u) ⊙ n + u ⊙ h
     Elman : h = tanh(z) or relu(z)
-    logits = W_out h_top + b_out                   (the read-out stays in fp32 in every format)
+    logits = W_out h_top + b_out                   (the read-out in the same format: with a large
+                                                   vocabulary it is most of the bytes a step reads)
 
 In ``fp64`` the engine is the training model's arithmetic (tested to 1e-12); ``fp32`` agrees to 1e-5;
-``bf16`` and ``int8`` round the recurrent weights, and ``bench/generate_quality.py`` measures what that
+``bf16`` and ``int8`` round the recurrent weights and the read-out (and, on the AVX-512 loops, the
+activations that meet them: ``csrc/panel.c``), and ``bench/generate_quality.py`` measures what that
 costs in validation loss. It serves cells equivalent to a fused kernel (``lstm``, ``gru``, ``elman``,
 ``elman-relu``, ``irnn``); ``StepEngine.supports`` says whether a model can use it. Other cells are
 sampled through the model itself.
@@ -76,7 +78,7 @@ class PackedLayer:
     def stack_spec(self) -> tuple:
         """This layer for the compiled ``Stack`` (stack.c): its kind, sizes, weights and buffers."""
         def matrix(m):
-            return (-1, None, None) if m is None else (FORMATS[m.fmt], m.stored, m.scale)
+            return (-1, None, None) if m is None else (m.code, m.stored, m.scale)
 
         ih_fmt, ih, ih_scale = matrix(self.weight_ih)
         hh_fmt, hh, hh_scale = matrix(self.weight_hh)
@@ -108,7 +110,7 @@ class PackedLayer:
 class StepEngine:
     """``engine.step(ids [B]) -> logits [B, V]`` for a ``LanguageModel``, carrying its state.
 
-    ``precision``: ``fp64`` (reference), ``fp32`` (default), ``bf16`` or ``int8`` recurrent weights.
+    ``precision``: ``fp64`` (reference), ``fp32`` (default), ``bf16`` or ``int8`` recurrent and read-out weights.
     ``reset(batch)`` zeroes the state; the engine is a snapshot of the weights at construction.
     """
 
@@ -125,7 +127,7 @@ class StepEngine:
         self.embedding = None if use_table else embedding.astype(self.dtype)
         self.layers = [PackedLayer(cell, precision, embedding if use_table and k == 0 else None)
                        for k, cell in enumerate(model.rnn.cells)]
-        self.head = PackedMatrix(as_numpy(model.head.weight), "fp64" if precision == "fp64" else "fp32")
+        self.head = PackedMatrix(as_numpy(model.head.weight), precision)
         self.head_bias = as_numpy(model.head.bias).astype(self.dtype)
         self.reset(1)
 
@@ -138,22 +140,29 @@ class StepEngine:
                 and all(getattr(cell, "fused_kind", None) in SUPPORTED for cell in rnn.cells))
 
     @property
+    def max_batch(self) -> int:
+        """The largest batch that runs as one compiled call: the smallest its matrices' loops allow."""
+        matrices = [self.head] + [m for layer in self.layers for m in (layer.weight_ih, layer.weight_hh) if m]
+        return min(m.max_batch for m in matrices)
+
+    @property
     def weight_bytes(self) -> int:
         """Bytes of weights read per step: the recurrent layers and the read-out."""
         return sum(layer.nbytes for layer in self.layers) + self.head.nbytes
 
     def reset(self, batch: int = 1) -> None:
-        """Zero state for ``batch`` sequences. Small batches then run each step as one compiled call."""
+        """Zero state for ``batch`` sequences. Batches up to ``max_batch`` then run each step as one
+        compiled call; larger ones multiply in BLAS."""
         for layer in self.layers:
             layer.reset(batch)
         self.logits = np.zeros((batch, self.head.rows), self.dtype)
         self.stack = None
-        if self.precision != "fp64" and batch <= kernels.COMPILED_MAX_BATCH and kernels.compiled_available():
+        if self.precision != "fp64" and batch <= self.max_batch and kernels.compiled_available():
             embedding = self.embedding
             x0 = None if embedding is None else np.zeros((batch, embedding.shape[1]), np.float32)
             self.stack = kernels.compiled_stack(batch, self.head.rows, embedding, x0,
                                                 [layer.stack_spec() for layer in self.layers],
-                                                (FORMATS[self.head.fmt], self.head.stored, self.head.scale,
+                                                (self.head.code, self.head.stored, self.head.scale,
                                                  self.head_bias, self.logits))
 
     def reorder(self, index: np.ndarray) -> None:

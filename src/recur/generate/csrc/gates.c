@@ -93,6 +93,10 @@ RECUR_AVX2 static void tanh_avx2(const float *z, float *h, Py_ssize_t count) {
 
 void recur_lstm_cell(float *z, float *c, float *h, Py_ssize_t B, Py_ssize_t H) {
 #if RECUR_X86
+    if (recur_level >= LEVEL_AVX512) {
+        recur_lstm512(z, c, h, B, H);
+        return;
+    }
     if (recur_use_avx2) {
         lstm_avx2(z, c, h, B, H);
         return;
@@ -104,6 +108,10 @@ void recur_lstm_cell(float *z, float *c, float *h, Py_ssize_t B, Py_ssize_t H) {
 
 void recur_gru_cell(const float *zx, const float *zh, float *h, Py_ssize_t B, Py_ssize_t H) {
 #if RECUR_X86
+    if (recur_level >= LEVEL_AVX512) {
+        recur_gru512(zx, zh, h, B, H);
+        return;
+    }
     if (recur_use_avx2) {
         gru_avx2(zx, zh, h, B, H);
         return;
@@ -115,6 +123,10 @@ void recur_gru_cell(const float *zx, const float *zh, float *h, Py_ssize_t B, Py
 
 void recur_tanh(const float *z, float *h, Py_ssize_t count) {
 #if RECUR_X86
+    if (recur_level >= LEVEL_AVX512) {
+        recur_tanh512(z, h, count);
+        return;
+    }
     if (recur_use_avx2) {
         tanh_avx2(z, h, count);
         return;

@@ -13,15 +13,16 @@
 #include "kernels.h"  /* Python.h first, as it asks */
 #include <string.h>
 
-const Py_ssize_t RECUR_FMT_BYTES[3] = {4, 2, 1};
+const Py_ssize_t RECUR_FMT_BYTES[FMT_COUNT] = {4, 2, 1, 2, 1};
 static const Py_ssize_t FMT_BLOCK[3] = {1, 16, 32};
-int recur_use_avx2 = 0;
+int recur_use_avx2 = 0, recur_level = LEVEL_PLAIN;
 
 static inline Py_ssize_t row_stride(int fmt, Py_ssize_t K) {
     return (K + FMT_BLOCK[fmt] - 1) / FMT_BLOCK[fmt] * FMT_BLOCK[fmt];
 }
 
 Py_ssize_t recur_matrix_bytes(int fmt, Py_ssize_t G, Py_ssize_t K) {
+    if (fmt >= FMT_BF16_P16) return recur_panel_bytes(fmt, G, K);
     return G * row_stride(fmt, K) * RECUR_FMT_BYTES[fmt];
 }
 
@@ -146,6 +147,10 @@ static const matmul_fn MATMUL_AVX2[3] = {matmul_avx2_f32, matmul_avx2_bf16, matm
 
 void recur_matmul_rows(const RecurMatrix *W, const float *x, float *y, Py_ssize_t B, Py_ssize_t G, Py_ssize_t K,
                        Py_ssize_t g0, Py_ssize_t g1) {
+    if (W->fmt >= FMT_BF16_P16) {
+        recur_panel_rows(W, x, y, B, G, K, g0, g1);
+        return;
+    }
 #if RECUR_X86
     if (recur_use_avx2) {
         MATMUL_AVX2[W->fmt](W->data, W->scale, x, y, B, G, K, g0, g1);
@@ -153,4 +158,16 @@ void recur_matmul_rows(const RecurMatrix *W, const float *x, float *y, Py_ssize_
     }
 #endif
     matmul_plain(W->fmt, W->data, W->scale, x, y, B, G, K, g0, g1);
+}
+
+/* The best level this CPU runs: AVX-512 needs F, BW, VL, VNNI and BF16 together (Zen 4, Sapphire Rapids and later). */
+int recur_best_level(void) {
+#if RECUR_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16"))
+        return LEVEL_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return LEVEL_AVX2;
+#endif
+    return LEVEL_PLAIN;
 }

@@ -21,10 +21,13 @@ static PyObject *py_matmul_t(PyObject *self, PyObject *args) {
     Py_ssize_t B, G, K;
     PyObject *result = NULL;
     if (!PyArg_ParseTuple(args, "iy*z*y*w*nnn", &fmt, &W, &scale, &x, &y, &B, &G, &K)) return NULL;
-    if (fmt < FMT_F32 || fmt > FMT_INT8 || B < 0 || G < 0 || K < 0) {
-        PyErr_SetString(PyExc_ValueError, "matmul_t: format must be 0, 1 or 2 and sizes non-negative");
+    const Py_ssize_t scales = fmt == FMT_INT8_P16 ? (G + 15) / 16 * 16 : G;  /* panels pad theirs to 16 rows */
+    if (fmt < FMT_F32 || fmt >= FMT_COUNT || B < 0 || G < 0 || K < 0) {
+        PyErr_SetString(PyExc_ValueError, "matmul_t: format must be 0 to 4 and sizes non-negative");
+    } else if ((fmt == FMT_INT8 || fmt == FMT_INT8_P16) && !scale.buf) {
+        PyErr_SetString(PyExc_ValueError, "matmul_t: int8 weights need their scales");
     } else if (check_len(&W, recur_matrix_bytes(fmt, G, K), "W") && check_len(&x, B * K * 4, "x") &&
-               check_len(&y, B * G * 4, "y") && (!scale.buf || check_len(&scale, G * 4, "scale"))) {
+               check_len(&y, B * G * 4, "y") && (!scale.buf || check_len(&scale, scales * 4, "scale"))) {
         RecurMatrix m = {fmt, W.buf, scale.buf};
         recur_matmul(&m, x.buf, y.buf, B, G, K);
         result = Py_None;
@@ -136,21 +139,37 @@ static PyObject *py_set_threads(PyObject *self, PyObject *args) {
     return PyLong_FromLong(1 + recur_use_helpers(threads - 1));
 }
 
+static void use_level(int level) {
+    const int best = recur_best_level();
+    recur_level = level < LEVEL_PLAIN ? LEVEL_PLAIN : level > best ? best : level;
+    recur_use_avx2 = recur_level >= LEVEL_AVX2;
+}
+
 static PyObject *py_set_vectorised(PyObject *self, PyObject *args) {
     int want;
     if (!PyArg_ParseTuple(args, "p", &want)) return NULL;
-#if RECUR_X86
-    recur_use_avx2 = want && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+    use_level(want ? LEVEL_AVX512 : LEVEL_PLAIN);
     return PyBool_FromLong(recur_use_avx2);
 }
+
+/* set_level(level): 0 plain C, 1 AVX2, 2 AVX-512, capped at what the CPU has; returns the level in use. */
+static PyObject *py_set_level(PyObject *self, PyObject *args) {
+    int level;
+    if (!PyArg_ParseTuple(args, "i", &level)) return NULL;
+    use_level(level);
+    return PyLong_FromLong(recur_level);
+}
+
+static PyObject *py_best_level(PyObject *self, PyObject *args) { return PyLong_FromLong(recur_best_level()); }
+
+static PyObject *py_level(PyObject *self, PyObject *args) { return PyLong_FromLong(recur_level); }
 
 /* counts(reset=False): what ran since the last reset (kernels.h's RecurCounts), as a dict. */
 static PyObject *py_counts(PyObject *self, PyObject *args) {
     int reset = 0;
     if (!PyArg_ParseTuple(args, "|p", &reset)) return NULL;
-    PyObject *counts = Py_BuildValue("{snsnsnsnsn}", "products", recur_counts.products, "plain", recur_counts.plain,
-                                     "split", recur_counts.split, "helper_rows", recur_helper_rows(reset), "steps",
+    PyObject *counts = Py_BuildValue("{snsnsnsnsnsn}", "products", recur_counts.products, "plain", recur_counts.plain,
+                                     "avx512", recur_counts.avx512, "split", recur_counts.split, "helper_rows", recur_helper_rows(reset), "steps",
                                      recur_counts.steps);
     if (counts && reset) recur_counts = (RecurCounts){0};
     return counts;
@@ -166,9 +185,13 @@ static PyMethodDef methods[] = {
     {"set_threads", py_set_threads, METH_VARARGS,
      "set_threads(n): split large products over n threads (this one and n - 1 helpers); returns n in use"},
     {"set_vectorised", py_set_vectorised, METH_VARARGS,
-     "set_vectorised(flag): use AVX2+FMA where the CPU has it; returns whether it is used"},
+     "set_vectorised(flag): use the best vector loops the CPU has (AVX-512, AVX2) or plain C; returns whether vector loops are used"},
+    {"set_level", py_set_level, METH_VARARGS,
+     "set_level(level): 0 plain C, 1 AVX2, 2 AVX-512 (capped at the CPU's best); returns the level in use"},
+    {"best_level", py_best_level, METH_NOARGS, "best_level(): the best kernel level this CPU runs"},
+    {"level", py_level, METH_NOARGS, "level(): the kernel level in use"},
     {"counts", py_counts, METH_VARARGS,
-     "counts(reset=False): products, plain (not AVX2), split (with helpers), helper_rows and Stack steps run "
+     "counts(reset=False): products, plain (not AVX2), avx512 (panel loops), split (with helpers), helper_rows and Stack steps run "
      "since the last reset"},
     {NULL, NULL, 0, NULL},
 };
@@ -178,10 +201,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, .m_name = "_kernels",
                                     .m_size = -1, .m_methods = methods};
 
 PyMODINIT_FUNC PyInit__kernels(void) {
-#if RECUR_X86
-    __builtin_cpu_init();
-    recur_use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+    use_level(LEVEL_AVX512);
     if (PyType_Ready(&RecurStackType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

@@ -65,14 +65,15 @@ static void *hold(RecurStack *s, PyObject *obj, Py_ssize_t count, Py_ssize_t ite
 
 static int hold_matrix(RecurStack *s, RecurMatrix *m, int fmt, PyObject *data, PyObject *scale, Py_ssize_t G,
                        Py_ssize_t K, const char *name) {
-    if (fmt < FMT_F32 || fmt > FMT_INT8) {
+    if (fmt < FMT_F32 || fmt >= FMT_COUNT) {
         PyErr_Format(PyExc_ValueError, "Stack: %s has unknown format %d", name, fmt);
         return -1;
     }
     m->fmt = fmt;
     m->data = hold(s, data, recur_matrix_bytes(fmt, G, K) / RECUR_FMT_BYTES[fmt], RECUR_FMT_BYTES[fmt], 0, 0, name);
     if (!m->data) return -1;
-    m->scale = hold(s, scale, G, 4, 0, fmt != FMT_INT8, "int8 scales");
+    const int int8 = fmt == FMT_INT8 || fmt == FMT_INT8_P16;  /* panels' scales are padded to 16 rows */
+    m->scale = hold(s, scale, fmt == FMT_INT8_P16 ? (G + 15) / 16 * 16 : G, 4, 0, !int8, "int8 scales");
     return PyErr_Occurred() ? -1 : 0;
 }
 
