@@ -23,6 +23,16 @@
 #include <immintrin.h>
 #define RECUR_X86 1
 #define RECUR_AVX2 __attribute__((target("avx2,fma")))
+/* Cephes' single-precision exp, shared by the AVX2 (gates.c) and AVX-512 (gates512.c) loops:
+ * e^x = 2^n · e^r, n = round(x / ln 2), r = x − n·ln 2 (ln 2 in two parts),
+ * e^r ≈ 1 + r + r²·P(r), P's coefficients from the highest power down; x clamped to [EXP_MIN, EXP_MAX]. */
+#define EXP_MIN (-87.3f)
+#define EXP_MAX 88.3f
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_LN2_HI 0.693359375f
+#define EXP_LN2_LO (-2.12194440e-4f)
+static const float EXP_P[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                               4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
 #else
 #define RECUR_X86 0
 #endif
