@@ -86,14 +86,14 @@ class RowShare:
     items, the batch's items), which ``recur.train.distributed.global_mean`` turns into the weight
     that makes the averaged gradient the whole batch's. On one process ``mine`` is every row."""
 
-    def __init__(self, rows: int, what: str = "--batch-size"):
-        self.rows, self.what = rows, what  # the rows of a full batch, and the flag that sets them
+    def __init__(self, rows: int):
+        self.rows = rows  # of a full batch (--batch-size, or fewer where the data set is smaller)
         self.rank, self.world = 0, 1
         self.share = (0, 0)
 
     def shard(self, rank: int, world: int) -> None:
         if world > self.rows:
-            raise RecurError(f"{self.what} {self.rows} cannot be shared by {world} processes: give at least {world}")
+            raise RecurError(f"--batch-size {self.rows} cannot be shared by {world} processes: give at least {world}")
         self.rank, self.world = rank, world
 
     def mine(self, rows):

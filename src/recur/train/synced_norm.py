@@ -11,8 +11,9 @@ batch. Over the ranks' features x (every position of every row, per channel c):
     running mean and variance as BatchNorm keeps them: (1 − m)·r + m·μ, (1 − m)·r + m·σ²·N/(N − 1)
 
 The all-reduce carries gradients back to every rank's features (``Summed``: the gradient of a
-sum over ranks, for each rank's part, is the sum of the ranks' upstream gradients). PyTorch's own ``nn.SyncBatchNorm`` does the same on GPUs and refuses CPU tensors, so it
-serves CUDA and this one gloo on CPUs. The module keeps BatchNorm's parameter and buffer names: a
+sum over ranks, for each rank's part, is the sum of the ranks' upstream gradients). PyTorch's own
+``nn.SyncBatchNorm`` does the same on GPUs and refuses CPU tensors, so it serves CUDA and this
+one gloo on CPUs. The module keeps BatchNorm's parameter and buffer names: a
 checkpoint is the same, whichever trained it.
 """
 
