@@ -8,7 +8,7 @@ import pytest
 import soundfile
 
 from recur.data import fsdd
-from recur.data.audio_features import frames, stacked
+from recur.data.audio_features import WINDOW, frames, stacked, trimmed
 from recur.errors import RecurError
 
 
@@ -127,6 +127,20 @@ def test_features_are_frames_normalised_per_utterance():
     import librosa
     centres = librosa.mel_frequencies(42, fmin=20, fmax=4000)[1:-1]
     assert abs(centres[np.argmax(raw.mean(axis=0))] - 440) < 60
+
+
+def test_trimming_cuts_the_quiet_edges_and_nothing_else():
+    rng = np.random.default_rng(0)
+    quiet = lambda n: (1e-4 * rng.standard_normal(n)).astype(np.float32)  # 70 dB below the tone
+    samples = np.concatenate([quiet(1600), tone(0.3), quiet(2400)])  # 0.2 s, the tone's 0.3 s, 0.3 s
+    cut = trimmed(samples, 30)
+    assert abs(len(cut) - len(tone(0.3))) <= WINDOW  # within a window of the tone's own length
+    start = int(np.flatnonzero(samples == cut[0])[0])
+    assert abs(start - 1600) <= WINDOW and np.array_equal(samples[start : start + len(cut)], cut)
+    assert trimmed(samples, 0) is samples  # 0: nothing cut
+    assert len(trimmed(samples, 80)) == len(samples)  # the quiet edges lie within 80 dB of the tone: kept
+    click = np.concatenate([quiet(4000), 0.5 * np.ones(10, np.float32), quiet(4000)])
+    assert trimmed(click, 30) is click  # shorter than two windows once cut: not trusted
 
 
 def test_stacking_joins_consecutive_frames():

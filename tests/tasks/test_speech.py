@@ -207,6 +207,21 @@ def test_time_masks_zero_at_most_two_spans_each_a_quarter_of_the_frames_at_most(
                               clean[~np.isin(np.arange(len(clean)), zeroed)])
 
 
+def test_trimming_applies_alike_to_training_evaluation_and_old_checkpoints():
+    from recur.data import fsdd
+    from recur.tasks.speech import ADDED_LATER, SpeechDataConfig, augmented, features_of
+    rng = np.random.default_rng(0)
+    padded = fsdd.Utterance("padded", np.concatenate([1e-4 * rng.standard_normal(2000).astype(np.float32),
+                                                      _tone().samples, np.zeros(3000, np.float32)]), (4,))
+    off = dict(speed_perturb=0, noise_snr=0, freq_mask=0, time_mask=0)
+    trimming, keeping = SpeechDataConfig(trim_db=30, **off), SpeechDataConfig(**off)
+    cut = features_of(padded, trimming).numpy()
+    assert abs(len(cut) - len(features_of(_tone(), keeping))) <= 2  # the tone's frames, give or take a window
+    assert len(features_of(padded, keeping)) - len(cut) >= 30  # 5,000 quiet samples: 39 frames of 16 ms
+    assert np.array_equal(augmented(padded, trimming, np.random.default_rng(0)).numpy(), cut)  # training alike
+    assert ADDED_LATER["trim_db"] == 0  # a checkpoint saved before trimming existed is read untrimmed
+
+
 def test_noise_is_added_at_the_drawn_signal_to_noise_ratio(monkeypatch):
     from recur.tasks import speech
     seen = []

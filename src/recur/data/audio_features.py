@@ -73,6 +73,20 @@ def frames(samples: np.ndarray, kind: str = "logmel", size: int = 40, normalised
     return out.astype(np.float32)
 
 
+def trimmed(samples: np.ndarray, top_db: float) -> np.ndarray:
+    """``samples`` without the leading and trailing stretches quieter than the loudest window by more
+    than ``top_db`` dB (RMS over 32 ms windows every 8 ms; librosa's ``effects.trim``); 0 keeps them.
+
+    FSDD's speakers left 8 ms to 0.3 s of room noise around their digits: per-utterance
+    normalisation and the mean read-out then weigh a speaker's habits, not the digit. A result
+    shorter than two windows (a click, a silence) is not trusted: the samples come back whole."""
+    if not top_db:
+        return samples
+    librosa = warmed_librosa()
+    voiced, _ = librosa.effects.trim(samples, top_db=top_db, frame_length=WINDOW, hop_length=WINDOW // 4)
+    return voiced if len(voiced) >= 2 * WINDOW else samples
+
+
 def stacked(x: np.ndarray, k: int) -> np.ndarray:
     """``[T, D]`` -> ``[ceil(T / k), k·D]``: each k consecutive frames side by side, the last group
     padded with zeros (the normalised mean)."""

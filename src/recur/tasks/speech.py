@@ -35,7 +35,7 @@ from torch.nn import functional as F
 
 from recur.checks import check_config
 from recur.data import fsdd
-from recur.data.audio_features import FEATURES, frames, stacked
+from recur.data.audio_features import FEATURES, frames, stacked, trimmed
 from recur.data.batches import EpochOrder, RowShare
 from recur.errors import RecurError
 from recur.generate.ctc_decode import error_rate, greedy_decode, prefix_beam_search
@@ -63,6 +63,10 @@ class SpeechDataConfig:
                                                     "at_least": 1, "at_most": 128})
     stack: int = field(default=1, metadata={"help": "frames joined into one step (k times fewer steps; "
                                                     "2: 32 ms a step)", "at_least": 1, "at_most": 8})
+    trim_db: float = field(default=0.0, metadata={
+        "help": "cut the leading and trailing stretches more than this many dB below the recording's loudest "
+                "32 ms before computing features (training, evaluation and transcription alike); 0: keep them",
+        "at_least": 0, "at_most": 120})
     batch_size: int = field(default=32, metadata={"help": "recordings (digit) or strings (ctc) per step",
                                                   "at_least": 1})
     speed_perturb: float = field(default=0.15, metadata={
@@ -93,14 +97,16 @@ class SpeechDataConfig:
 
 
 def features_of(utterance: fsdd.Utterance, data: SpeechDataConfig) -> torch.Tensor:
-    return torch.from_numpy(stacked(frames(utterance.samples, data.features, data.feature_size), data.stack))
+    samples = trimmed(utterance.samples, data.trim_db)
+    return torch.from_numpy(stacked(frames(samples, data.features, data.feature_size), data.stack))
 
 
 def augmented(utterance: fsdd.Utterance, data: SpeechDataConfig, rng: np.random.Generator) -> torch.Tensor:
-    """A training utterance's frames with ``data``'s augmentations drawn from ``rng``: a new speed
-    (``speed_perturb``), white noise at a random SNR (``noise_snr``: noise power = mean(x²) / 10^(SNR/10)),
-    then a band of zeroed channels (``freq_mask``) and two spans of zeroed frames (``time_mask``)."""
-    samples = utterance.samples
+    """A training utterance's frames with ``data``'s augmentations drawn from ``rng``: the silence
+    around it cut (``trim_db``, before anything is added), a new speed (``speed_perturb``), white
+    noise at a random SNR (``noise_snr``: noise power = mean(x²) / 10^(SNR/10)), then a band of
+    zeroed channels (``freq_mask``) and two spans of zeroed frames (``time_mask``)."""
+    samples = trimmed(utterance.samples, data.trim_db)
     if data.speed_perturb:
         import librosa
         speed = rng.uniform(1 - data.speed_perturb, 1 + data.speed_perturb)
@@ -326,7 +332,7 @@ def saved_speech_config(config: dict) -> SpeechConfig:
     return saved_model_config(config, SpeechConfig)
 
 
-ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0}  # a checkpoint saved before these existed trained without them
+ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0, "trim_db": 0.0}  # a checkpoint saved before these existed trained without them
 
 
 def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
