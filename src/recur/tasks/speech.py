@@ -3,8 +3,9 @@
 CTC (``--output ctc``, a bidirectional RNN, the digit error rate).
 
 Features (``recur.data.audio_features``, through librosa: torchaudio has no release for the
-installed torch): ``--features mfcc`` (default, 20) or ``logmel``, ``--feature-size`` of them, every
-16 ms, normalised per utterance; ``--stack k`` joins k frames into one step. Training augments each
+installed torch): ``--features mfcc`` (default, 13) or ``logmel``, ``--feature-size`` of them, every
+16 ms of the recording without its edges quieter than ``--trim-db`` (30) below its peak, normalised
+per utterance; ``--stack k`` joins k frames into one step. Training augments each
 recording by default (the recipe of ``bench/speech.py``): a random speed in 1 ± 0.15, white noise at
 10-40 dB SNR, two time masks of up to 8 frames and a band of up to 4 zeroed channels; ``0`` turns
 each off.
@@ -59,11 +60,11 @@ class SpeechDataConfig:
     held_out_speaker: str = field(default="", metadata={
         "help": "leave this speaker out (test: all their recordings); empty: the official split (test: index 0-4)"})
     features: str = field(default="mfcc", metadata={"choices": FEATURES, "help": "log-mel energies or MFCCs"})
-    feature_size: int = field(default=20, metadata={"help": "mel bands (logmel) or coefficients (mfcc)",
+    feature_size: int = field(default=13, metadata={"help": "mel bands (logmel) or coefficients (mfcc)",
                                                     "at_least": 1, "at_most": 128})
     stack: int = field(default=1, metadata={"help": "frames joined into one step (k times fewer steps; "
                                                     "2: 32 ms a step)", "at_least": 1, "at_most": 8})
-    trim_db: float = field(default=0.0, metadata={
+    trim_db: float = field(default=30.0, metadata={
         "help": "cut the leading and trailing stretches more than this many dB below the recording's loudest "
                 "32 ms before computing features (training, evaluation and transcription alike); 0: keep them",
         "at_least": 0, "at_most": 120})
