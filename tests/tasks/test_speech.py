@@ -209,7 +209,7 @@ def test_time_masks_zero_at_most_two_spans_each_a_quarter_of_the_frames_at_most(
 
 def test_trimming_applies_alike_to_training_evaluation_and_old_checkpoints():
     from recur.data import fsdd
-    from recur.tasks.speech import ADDED_LATER, SpeechDataConfig, augmented, features_of
+    from recur.tasks.speech import SpeechDataConfig, augmented, features_of
     rng = np.random.default_rng(0)
     padded = fsdd.Utterance("padded", np.concatenate([1e-4 * rng.standard_normal(2000).astype(np.float32),
                                                       _tone().samples, np.zeros(3000, np.float32)]), (4,))
@@ -219,7 +219,20 @@ def test_trimming_applies_alike_to_training_evaluation_and_old_checkpoints():
     assert abs(len(cut) - len(features_of(_tone(), keeping))) <= 2  # the tone's frames, give or take a window
     assert len(features_of(padded, keeping)) - len(cut) >= 30  # 5,000 quiet samples: 39 frames of 16 ms
     assert np.array_equal(augmented(padded, trimming, np.random.default_rng(0)).numpy(), cut)  # training alike
-    assert ADDED_LATER["trim_db"] == 0  # a checkpoint saved before trimming existed is read untrimmed
+
+
+def test_a_checkpoint_saved_before_trimming_reads_its_recordings_whole():
+    from dataclasses import asdict
+    from recur.models.speech_rnn import SpeechConfig
+    from recur.tasks.speech import SpeechDataConfig, untrained_model, with_added_later
+    data = {k: v for k, v in asdict(SpeechDataConfig(feature_size=20)).items()
+            if k not in ("trim_db", "noise_snr", "time_mask")}  # what a checkpoint of the first recipe saved
+    old = {"task": "speech", "model": asdict(SpeechConfig(hidden=4, input_size=20)), "data": data}
+    ready = untrained_model(old)
+    assert ready.data.trim_db == 0 and ready.data.noise_snr == 0 and ready.data.feature_size == 20
+    assert with_added_later(old)["data"]["trim_db"] == 0
+    current = {**old, "data": asdict(SpeechDataConfig())}
+    assert untrained_model(current).data.trim_db == 30  # a checkpoint that saved its trim keeps it
 
 
 def test_noise_is_added_at_the_drawn_signal_to_noise_ratio(monkeypatch):

@@ -336,15 +336,23 @@ def saved_speech_config(config: dict) -> SpeechConfig:
 ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0, "trim_db": 0.0}  # a checkpoint saved before these existed trained without them
 
 
-def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
+def with_added_later(config: dict) -> dict:
+    """A checkpoint's config with the data settings it predates filled in as it was trained (no
+    noise, no time masks, recordings whole), not with today's defaults."""
     if isinstance(config.get("data"), dict):
-        config = {**config, "data": {**ADDED_LATER, **config["data"]}}
+        return {**config, "data": {**ADDED_LATER, **config["data"]}}
+    return config
+
+
+def resumed_task(config: dict, data_path: str | None) -> SpeechTask:
+    config = with_added_later(config)
     data = resumed_data(config, SpeechDataConfig, data_path)
     return SpeechTask(saved_speech_config(config), data, read_parts(data, ("train", "valid")))
 
 
 def held_out(config: dict) -> dict[str, HeldOut]:
     """Validation and test: recordings (digit) or strings (ctc) of the protocol the model trained on."""
+    config = with_added_later(config)
     data, output = SpeechDataConfig(**config["data"]), config["model"].get("output", "digit")
     parts = read_parts(data, ("valid", "test"))
     protocol = f"held-out speaker {data.held_out_speaker}" if data.held_out_speaker else "official split"
@@ -359,6 +367,7 @@ def held_out(config: dict) -> dict[str, HeldOut]:
 
 
 def untrained_model(config: dict) -> SpeechModel:
+    config = with_added_later(config)
     return SpeechModel(SpeechRNN(saved_speech_config(config)), SpeechDataConfig(**config["data"]))
 
 
