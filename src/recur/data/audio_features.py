@@ -77,7 +77,7 @@ def trimmed(samples: np.ndarray, top_db: float) -> np.ndarray:
     """``samples`` without the leading and trailing stretches quieter than the loudest window by more
     than ``top_db`` dB (RMS over 32 ms windows every 8 ms; librosa's ``effects.trim``); 0 keeps them.
 
-    FSDD's speakers left 8 ms to 0.3 s of room noise around their digits: per-utterance
+    FSDD's speakers left different amounts of room noise around their digits: per-utterance
     normalisation and the mean read-out then weigh a speaker's habits, not the digit. A result
     shorter than two windows (a click, a silence) is not trusted: the samples come back whole."""
     if not top_db:
