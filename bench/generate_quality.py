@@ -1,16 +1,18 @@
-"""What reduced-precision weights cost: validation loss of a trained character model run on the
-generation engine in fp32, bf16 and int8, and on ONNX Runtime (recur's exported step, as is and after
+"""What reduced-precision weights cost: validation loss of a trained character or word model run on
+the generation engine in fp32, bf16 and int8, and on ONNX Runtime (recur's exported step, as is and after
 ONNX Runtime's stock dynamic int8 quantisation), beside the training model itself.
 
-The checkpoint's validation text is cut into ``--streams`` contiguous pieces, and each piece is fed
-one character at a time from a zero state (teacher forcing): the loss is the mean negative
-log-likelihood of every next character, in nats. The same streams go through the training model
+The checkpoint's validation text (a character model's validation split, a word model's PTB
+``valid``; its first ``--max-tokens`` tokens if given) is cut into ``--streams`` contiguous pieces,
+and each piece is fed one token (character or word) at a time from a zero state (teacher forcing):
+the loss is the mean negative log-likelihood of every next token, in nats. The same streams go through the training model
 (PyTorch, float32, whole sequences) as the yardstick. For each format it also reports the mean
 KL divergence from the fp32 engine's next-character distribution, and how often the most likely
 next character agrees with fp32's. The engine runs the compiled loops the CPU has (``kernels``
 in the file: on AVX-512 machines bf16 and int8 also round the activations, ``csrc/panel.c``).
 
     python bench/generate_quality.py --checkpoint runs/big512     # writes bench/results/generate_quality.json
+    python bench/generate_quality.py --checkpoint runs/words --max-tokens 16000 --out bench/results/generate_quality_word.json
     python bench/generate_quality.py --markdown bench/results/generate_quality.json
 """
 
@@ -31,8 +33,7 @@ from recur.generate import kernels
 from recur.generate.engine import StepEngine
 from recur.generate.onnx_export import export_onnx
 from recur.generate.onnx_runtime import OnnxStepper, quantise_step
-from recur.tasks import checkpoint_folder, load
-from recur.tasks.charlm import held_out
+from recur.tasks import checkpoint_folder, load, task_of
 from recur.train import checkpoint
 from results_file import add_markdown_option, saved_rows, write_results
 
@@ -80,7 +81,7 @@ def nll(log_probs: np.ndarray, streams: np.ndarray) -> float:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    lines = ["| weights | validation loss (nats/char) | change vs fp32 | KL from fp32 (nats/char) "
+    lines = ["| weights | validation loss (nats/token) | change vs fp32 | KL from fp32 (nats/token) "
              "| top-1 agrees with fp32 | weight bytes per step |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
@@ -92,7 +93,10 @@ def markdown_table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", type=Path, help="a trained character model (e.g. the demo's runs/demo)")
+    parser.add_argument("--checkpoint", type=Path, help="a trained charlm or wordlm model (e.g. the demo's runs/demo)")
+    parser.add_argument("--max-tokens", type=int, default=0,
+                        help="score only the first N tokens of the validation text (0: all; a 10,000-word "
+                             "model's log-probabilities take 40 kB a token in each of the formats held at once)")
     parser.add_argument("--streams", type=int, default=8,
                         help="contiguous pieces run side by side (default 8: within the compiled loops' batches)")
     parser.add_argument("--out", type=Path, default=RESULTS / "generate_quality.json")
@@ -105,9 +109,13 @@ def main() -> None:
         parser.error("--checkpoint is required to measure")
     torch.set_num_threads(1)
     lm = load(args.checkpoint)
-    split = held_out(checkpoint.read_config(checkpoint_folder(args.checkpoint)))["validation"]
+    spec, config = task_of(checkpoint_folder(args.checkpoint))
+    splits = spec.held_out(config)
+    split = splits.get("validation") or splits["valid"]  # charlm's name, wordlm's
     text, source = split.data, split.source
     ids = lm.vocab.encode(text, "the validation text").numpy()
+    if args.max_tokens:
+        ids, source = ids[: args.max_tokens], f"the first {min(args.max_tokens, len(ids)):,} tokens of {source}"
     length = len(ids) // args.streams
     streams = np.ascontiguousarray(ids[: length * args.streams].reshape(args.streams, length))
     start = time.perf_counter()
@@ -136,14 +144,13 @@ def main() -> None:
     for row in rows:
         row["loss_change"] = row["loss"] - base
     print(markdown_table(rows))
-    config = checkpoint.read_config(checkpoint_folder(args.checkpoint))
     run_file = checkpoint_folder(args.checkpoint).parent / "run.json"  # how the checkpoint was trained, if recorded
     sessions = json.loads(run_file.read_text(encoding="utf-8")).get("sessions", []) if run_file.exists() else []
     write_results({"benchmark": "validation loss of the generation engine by weight format",
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "checkpoint": str(args.checkpoint), "trained_by": [s.get("command") for s in sessions],
                    "model": config["model"], "data": source,
-                   "characters": int(streams.size), "streams": args.streams, "kernels": kernels.kernel_path(),
+                   "task": spec.name, "tokens": int(streams.size), "streams": args.streams, "kernels": kernels.kernel_path(),
                    "seconds": time.perf_counter() - start, "rows": rows}, args.out)
     print(f"wrote {args.out}")
 
