@@ -11,9 +11,9 @@ process):
                                 time and read out as one digit per recording
     held out NAME, digit        the same, trained on the other five speakers, tested on all 500 of NAME's
     (every row: 13 MFCCs every 16 ms of the recording without its edges quieter than 30 dB below its
-    peak; each training recording at a random speed in 1 ± 0.15, with white noise at 10-40 dB SNR, two
-    time masks of up to 8 frames and a band of up to 4 zeroed coefficients; 2,000 steps (CTC 1,500); scored at
-    the end of its budget, ``last/``)
+    loudest window; each training recording at a random speed in 1 ± 0.15, with white noise at
+    10-40 dB SNR, two time masks of up to 8 frames and a band of up to 4 zeroed coefficients; 2,000
+    steps (CTC 1,500); scored at the end of its budget, ``last/``)
     held out NAME, ctc          the same encoder read out per step with CTC, trained on strings of 2-7 digits
                                 joined from the other five speakers' recordings, tested on 300 strings joined
                                 from NAME's own recordings (greedy ``der`` and prefix beam search ``der_beam``)
@@ -22,7 +22,7 @@ and, counted here in seconds on the same splits: the majority class, and scikit-
 regression on time-averaged features (the raw log-mel energies and MFCCs, each standardised).
 A string model's own yardstick is the empty transcription: DER 1.0.
 
-    OMP_NUM_THREADS=1 python bench/speech.py --side-by-side 2   # bench/results/speech.json (~1 hour)
+    OMP_NUM_THREADS=1 python bench/speech.py --side-by-side 2   # bench/results/speech.json (~40 min idle)
     OMP_NUM_THREADS=1 python bench/speech.py --kinds digit       # the digit rows only; the CTC rows kept
     python bench/speech.py --markdown bench/results/speech.json
 """
@@ -55,7 +55,7 @@ CTC = ["--output", "ctc", "--hidden", "128", "--layers", "2", "--dropout", "0.2"
        "--batch-size", "16", "--eval-every", "100", *FEATURES, *AUGMENT]
 STEPS = {"digit": 2000, "ctc": 1500}  # budgets in steps: a shared machine buys different steps per minute
 # Which checkpoint a row is scored on, fixed before the run: the model at the end of its budget.
-# The validation speakers are the training speakers (98-100 % accuracy, DER under 1 %, from a few
+# The validation speakers are the training speakers (97-100 % accuracy, DER under 1 %, from a few
 # hundred steps on), so best/ is one of many near-ties and says nothing about a new voice.
 SCORED = {"digit": "last", "ctc": "last"}
 ROWS = {"official, digit": DIGIT}

@@ -4,7 +4,7 @@ CTC (``--output ctc``, a bidirectional RNN, the digit error rate).
 
 Features (``recur.data.audio_features``, through librosa: torchaudio has no release for the
 installed torch): ``--features mfcc`` (default, 13) or ``logmel``, ``--feature-size`` of them, every
-16 ms of the recording without its edges quieter than ``--trim-db`` (30) below its peak, normalised
+16 ms of the recording without its edges more than ``--trim-db`` (30 dB) below its loudest window, normalised
 per utterance; ``--stack k`` joins k frames into one step. Training augments each
 recording by default (the recipe of ``bench/speech.py``): a random speed in 1 ± 0.15, white noise at
 10-40 dB SNR, two time masks of up to 8 frames and a band of up to 4 zeroed channels; ``0`` turns
@@ -333,7 +333,8 @@ def saved_speech_config(config: dict) -> SpeechConfig:
     return saved_model_config(config, SpeechConfig)
 
 
-ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0, "trim_db": 0.0}  # a checkpoint saved before these existed trained without them
+# A checkpoint saved before these settings existed trained (and reads its recordings) without them.
+ADDED_LATER = {"noise_snr": 0.0, "time_mask": 0, "trim_db": 0.0}
 
 
 def with_added_later(config: dict) -> dict:
